@@ -1,0 +1,56 @@
+package io.rotor.api;
+
+import java.util.Collection;
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * Durable storage of accounts, users, pools and settings.
+ *
+ * <p>Every write method returns only after the change is durable on disk (a crash right after
+ * the call loses nothing), except {@link #saveRuntime}, which the engine calls from a background
+ * flusher. Implementations must be safe for concurrent use from many threads and from another
+ * process (the CLI) writing the same store: a write never loses a change made by the other side.
+ * Secret fields are stored as the ciphertexts they are given; a store never decrypts.
+ */
+@ProviderType
+public interface AccountStore {
+
+    /** Service property naming the store kind: {@code json} or {@code sqlite}. */
+    String TYPE = "rotor.store.type";
+
+    /**
+     * Returns everything the store holds now, reading the backing file again if another
+     * process changed it.
+     *
+     * @throws RotorException {@link ErrorCode#STORE_ERROR} if the store cannot be read
+     */
+    StoreSnapshot snapshot();
+
+    /** Returns a number that changes whenever the stored data changes; cheap to call. */
+    long revision();
+
+    /** Inserts or replaces the account with the same id. */
+    void putAccount(Account account);
+
+    /** Removes an account; returns false if there was none with that id. */
+    boolean removeAccount(String id);
+
+    /** Inserts or replaces the user with the same id. */
+    void putUser(User user);
+
+    /** Removes a user; returns false if there was none with that id. */
+    boolean removeUser(String id);
+
+    /** Inserts or replaces the pool with the same name. */
+    void putPool(Pool pool);
+
+    /** Sets one setting; a null value removes it. */
+    void putSetting(String key, String value);
+
+    /**
+     * Writes the traffic-driven fields (stats, rate-limit window, last use and, where given,
+     * status) of existing accounts; ids that no longer exist are skipped. Other fields are
+     * left as stored, so an admin change made meanwhile is kept.
+     */
+    void saveRuntime(Collection<AccountRuntime> runtimes);
+}

@@ -1,0 +1,21 @@
+package io.rotor.api;
+
+import java.util.List;
+
+/**
+ * A read-only view of one account that a strategy may pick, taken when the pick starts.
+ *
+ * @param requestsThisWindow requests counted in the account's current rate-limit window
+ * @param totalRequests lifetime requests
+ * @param lastUsed epoch millis of the last use, 0 if never
+ * @param inFlight requests being served by this account right now
+ * @param order position of the account in the pool's stable order (by creation), for circular strategies
+ */
+public record Candidate(String id, String upstream, int priority, int weight, List<String> tags,
+        AccountStatus status, int requestsThisWindow, long totalRequests, long lastUsed, int inFlight,
+        int maxConcurrent, long order) {
+
+    public Candidate {
+        tags = tags == null ? List.of() : List.copyOf(tags);
+    }
+}
