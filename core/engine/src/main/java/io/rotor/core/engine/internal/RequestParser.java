@@ -1,0 +1,69 @@
+package io.rotor.core.engine.internal;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import io.rotor.api.Endpoint;
+import io.rotor.api.RotorException;
+import java.io.IOException;
+
+/**
+ * Step 2: reads {@code model} and {@code stream} from a client body with a streaming parser, so
+ * a large body (images as data URLs) is scanned once and never turned into a tree. The body itself
+ * is forwarded upstream unchanged.
+ */
+final class RequestParser {
+
+    private static final JsonFactory JSON = JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder()
+                    .maxNestingDepth(256)
+                    .maxNumberLength(100)
+                    .build())
+            .build();
+
+    private RequestParser() {
+    }
+
+    static ParsedRequest parse(Endpoint endpoint, byte[] body) {
+        if (endpoint == Endpoint.MODELS) {
+            return new ParsedRequest(null, false);
+        }
+        String model = null;
+        boolean stream = false;
+        try (JsonParser parser = JSON.createParser(body)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                throw RotorException.badParam(null, "The request body must be a JSON object.");
+            }
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String field = parser.currentName();
+                JsonToken value = parser.nextToken();
+                if ("model".equals(field)) {
+                    if (value != JsonToken.VALUE_STRING || parser.getText().isBlank()) {
+                        throw RotorException.badParam("model", "'model' must be a non-empty string.");
+                    }
+                    model = parser.getText();
+                } else if ("stream".equals(field)) {
+                    if (value != JsonToken.VALUE_TRUE && value != JsonToken.VALUE_FALSE && value != JsonToken.VALUE_NULL) {
+                        throw RotorException.badParam("stream", "'stream' must be a boolean.");
+                    }
+                    stream = value == JsonToken.VALUE_TRUE;
+                } else {
+                    parser.skipChildren();
+                }
+            }
+            if (parser.nextToken() != null) {
+                throw RotorException.badParam(null, "Unexpected content after the JSON object.");
+            }
+        } catch (JsonProcessingException e) {
+            throw RotorException.badParam(null, "Malformed JSON in request body: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw RotorException.badParam(null, "Unreadable request body.");
+        }
+        if (model == null) {
+            throw RotorException.badParam("model", "Missing required field 'model'.");
+        }
+        return new ParsedRequest(model, stream);
+    }
+}

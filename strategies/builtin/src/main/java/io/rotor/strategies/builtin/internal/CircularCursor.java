@@ -1,0 +1,60 @@
+package io.rotor.strategies.builtin.internal;
+
+import io.rotor.api.Candidate;
+import java.util.List;
+
+/**
+ * A position in a pool's circular order: remembers the account served last and moves on to
+ * the first candidate whose {@link Candidate#order()} is greater, wrapping around to the lowest.
+ *
+ * <p>Because it remembers an order rather than an index, the rotation carries on correctly
+ * when accounts drop out of the candidate list and come back. Every method is atomic, so
+ * concurrent picks over the same candidates are served in strict turn.
+ */
+final class CircularCursor {
+
+    private long lastOrder = Long.MIN_VALUE;
+    private String lastId;
+
+    /** Moves on to the candidate after the last one served and returns its id, null if none. */
+    synchronized String advance(List<Candidate> candidates) {
+        Candidate next = nextAfter(lastOrder, candidates);
+        if (next == null) {
+            return null;
+        }
+        lastOrder = next.order();
+        lastId = next.id();
+        return lastId;
+    }
+
+    /** Returns the last account served if it is still a candidate, or else advances. */
+    synchronized String stayOrAdvance(List<Candidate> candidates) {
+        // Matched by id: an order may be renumbered when the pool changes, an id never is.
+        for (Candidate candidate : candidates) {
+            if (candidate.id().equals(lastId)) {
+                return lastId;
+            }
+        }
+        return advance(candidates);
+    }
+
+    /**
+     * The candidate with the lowest order greater than {@code lastOrder}, or the one with the
+     * lowest order when none is greater; null for no candidates. Does not rely on the list
+     * being sorted.
+     */
+    static Candidate nextAfter(long lastOrder, List<Candidate> candidates) {
+        Candidate next = null;
+        Candidate first = null;
+        for (Candidate candidate : candidates) {
+            long order = candidate.order();
+            if (order > lastOrder && (next == null || order < next.order())) {
+                next = candidate;
+            }
+            if (first == null || order < first.order()) {
+                first = candidate;
+            }
+        }
+        return next != null ? next : first;
+    }
+}

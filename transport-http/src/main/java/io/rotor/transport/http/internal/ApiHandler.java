@@ -1,0 +1,180 @@
+package io.rotor.transport.http.internal;
+
+import com.sun.net.httpserver.Headers;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import io.rotor.api.ClientRequest;
+import io.rotor.api.ClientResponse;
+import io.rotor.api.Endpoint;
+import io.rotor.api.ErrorCode;
+import io.rotor.api.Gateway;
+import io.rotor.api.RotorException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Routes one exchange: the proxied OpenAI endpoints go to the {@link Gateway}, whose response is
+ * copied to the client as it arrives; {@code /health} answers directly; anything else is an error
+ * in the contract's shape.
+ */
+final class ApiHandler implements HttpHandler {
+
+    private static final System.Logger LOG = System.getLogger(ApiHandler.class.getName());
+
+    private record Route(String method, Endpoint endpoint) {
+    }
+
+    private static final String HEALTH = "/health";
+    private static final Map<String, Route> ROUTES = Map.of(
+            "/v1/chat/completions", new Route("POST", Endpoint.CHAT_COMPLETIONS),
+            "/v1/completions", new Route("POST", Endpoint.COMPLETIONS),
+            "/v1/embeddings", new Route("POST", Endpoint.EMBEDDINGS),
+            "/v1/models", new Route("GET", Endpoint.MODELS),
+            HEALTH, new Route("GET", null));
+
+    private static final byte[] HEALTHY = "{\"status\":\"ok\"}".getBytes(StandardCharsets.UTF_8);
+
+    // The server frames the response itself; these describe the upstream connection, not ours.
+    private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection",
+            "transfer-encoding", "te", "trailer", "upgrade", "content-length");
+
+    // Large enough for an SSE event or two per read, small enough to pass each on at once.
+    private static final int STREAM_BUFFER = 8 * 1024;
+    // A non-streamed body that ends within this many bytes is sent with a Content-Length.
+    private static final int READ_AHEAD = 64 * 1024;
+
+    private final Gateway gateway;
+    private final long maxBodyBytes;
+
+    ApiHandler(Gateway gateway, long maxBodyBytes) {
+        this.gateway = gateway;
+        this.maxBodyBytes = maxBodyBytes;
+    }
+
+    @Override
+    public void handle(HttpExchange exchange) {
+        try (exchange) {
+            serve(exchange);
+        } catch (IOException clientGone) {
+            LOG.log(Level.DEBUG, "Client connection failed: {0}", clientGone.getMessage());
+        }
+    }
+
+    private void serve(HttpExchange exchange) throws IOException {
+        try {
+            route(exchange);
+        } catch (RotorException e) {
+            if (headersNotSent(exchange)) {
+                ErrorResponses.send(exchange, e);
+            }
+        } catch (RuntimeException e) {
+            // Class and message only: a stack trace or the request could carry user content.
+            LOG.log(Level.WARNING, "Request failed: {0}: {1}", e.getClass().getName(), e.getMessage());
+            if (headersNotSent(exchange)) {
+                ErrorResponses.send(exchange, ErrorCode.INTERNAL, "The server failed to process the request.");
+            }
+        }
+    }
+
+    private void route(HttpExchange exchange) throws IOException {
+        String path = exchange.getRequestURI().getPath();
+        Route route = ROUTES.get(path);
+        if (route == null) {
+            throw new RotorException(ErrorCode.NOT_FOUND, "Unknown path: " + path);
+        }
+        if (!route.method().equals(exchange.getRequestMethod())) {
+            exchange.getResponseHeaders().set("Allow", route.method());
+            throw new RotorException(ErrorCode.METHOD_NOT_ALLOWED,
+                    exchange.getRequestMethod() + " is not allowed on " + path + "; use " + route.method() + ".");
+        }
+        if (route.endpoint() == null) {
+            exchange.getResponseHeaders().set("Content-Type", "application/json");
+            exchange.sendResponseHeaders(200, HEALTHY.length);
+            exchange.getResponseBody().write(HEALTHY);
+            return;
+        }
+        byte[] body = readBody(exchange);
+        String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+        ClientResponse clientResponse = gateway.handle(new ClientRequest(route.endpoint(), authorization, body));
+        try {
+            send(exchange, clientResponse);
+        } finally {
+            clientResponse.close();
+        }
+    }
+
+    private byte[] readBody(HttpExchange exchange) throws IOException {
+        // The server has already refused a malformed Content-Length and one next to chunked encoding.
+        String declared = exchange.getRequestHeaders().getFirst("Content-Length");
+        if (declared != null && Long.parseLong(declared.strip()) > maxBodyBytes) {
+            throw tooLarge(exchange);
+        }
+        // Counts for chunked bodies too; never more than the limit plus one byte is held.
+        int limit = (int) Math.min(maxBodyBytes, Integer.MAX_VALUE - 16);
+        byte[] body = exchange.getRequestBody().readNBytes(limit + 1);
+        if (body.length > limit) {
+            throw tooLarge(exchange);
+        }
+        return body;
+    }
+
+    private RotorException tooLarge(HttpExchange exchange) {
+        // The rest of the body is not read, so the connection cannot carry another request.
+        exchange.getResponseHeaders().set("Connection", "close");
+        return new RotorException(ErrorCode.PAYLOAD_TOO_LARGE,
+                "Request body exceeds the limit of " + maxBodyBytes + " bytes.");
+    }
+
+    private static void send(HttpExchange exchange, ClientResponse clientResponse) throws IOException {
+        Headers headers = exchange.getResponseHeaders();
+        clientResponse.headers().forEach((name, value) -> {
+            if (!HOP_BY_HOP.contains(name.toLowerCase(Locale.ROOT))) {
+                headers.set(name, value);
+            }
+        });
+        InputStream body = clientResponse.body();
+        int status = clientResponse.status();
+        if (status < 200 || status == 204 || status == 304) {
+            exchange.sendResponseHeaders(status, -1);
+            return;
+        }
+        if (clientResponse.streaming()) {
+            exchange.sendResponseHeaders(status, 0);
+            copy(body, exchange.getResponseBody(), true);
+            return;
+        }
+        byte[] head = body.readNBytes(READ_AHEAD);
+        if (head.length < READ_AHEAD) {
+            exchange.sendResponseHeaders(status, head.length == 0 ? -1 : head.length);
+            if (head.length > 0) {
+                exchange.getResponseBody().write(head);
+            }
+            return;
+        }
+        exchange.sendResponseHeaders(status, 0);
+        OutputStream out = exchange.getResponseBody();
+        out.write(head);
+        copy(body, out, false);
+    }
+
+    private static void copy(InputStream in, OutputStream out, boolean flushEachRead) throws IOException {
+        byte[] buffer = new byte[STREAM_BUFFER];
+        int n;
+        while ((n = in.read(buffer)) >= 0) {
+            out.write(buffer, 0, n);
+            if (flushEachRead) {
+                out.flush();
+            }
+        }
+    }
+
+    private static boolean headersNotSent(HttpExchange exchange) {
+        return exchange.getResponseCode() == -1;
+    }
+}

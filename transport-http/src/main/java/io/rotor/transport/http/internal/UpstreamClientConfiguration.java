@@ -1,0 +1,14 @@
+package io.rotor.transport.http.internal;
+
+/** Timeouts of the upstream HTTP client, from the {@code rotor} configuration. */
+public @interface UpstreamClientConfiguration {
+
+    /** Maximum time to open a connection to an upstream ({@code upstream.connectTimeoutMs}). */
+    long upstream_connectTimeoutMs() default 10_000;
+
+    /**
+     * Maximum silence while waiting for the response to start and between two reads of its body
+     * ({@code upstream.readTimeoutMs}); generous because models think before the first token.
+     */
+    long upstream_readTimeoutMs() default 120_000;
+}

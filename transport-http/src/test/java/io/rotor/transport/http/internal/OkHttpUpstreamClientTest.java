@@ -1,0 +1,141 @@
+package io.rotor.transport.http.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.rotor.api.HttpCall;
+import io.rotor.api.UpstreamResponse;
+import java.io.IOException;
+import java.lang.annotation.Annotation;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockResponseBody;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.RecordedRequest;
+import okio.BufferedSink;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(30)
+class OkHttpUpstreamClientTest {
+
+    private final MockWebServer upstream = new MockWebServer();
+    private OkHttpUpstreamClient http;
+
+    @BeforeEach
+    void start() throws IOException {
+        upstream.start();
+        http = new OkHttpUpstreamClient(config(5_000, 300));
+    }
+
+    @AfterEach
+    void stop() {
+        http.close();
+        upstream.close();
+    }
+
+    @Test
+    void sendsMethodHeadersAndBodyAsGiven() throws Exception {
+        upstream.enqueue(new MockResponse.Builder().code(201).addHeader("X-Request-Id", "r-1").body("done").build());
+        HttpCall call = new HttpCall("PUT", URI.create(upstream.url("/things/1").toString()),
+                Map.of("X-Multi", List.of("a", "b")), "{\"a\":1}".getBytes(StandardCharsets.UTF_8), "application/json");
+
+        try (UpstreamResponse response = http.execute(call)) {
+            assertEquals(201, response.status());
+            assertEquals("r-1", response.header("x-request-id"));
+            assertEquals("done", new String(response.body().readAllBytes(), StandardCharsets.UTF_8));
+        }
+
+        RecordedRequest request = upstream.takeRequest();
+        assertEquals("PUT", request.getMethod());
+        assertEquals(List.of("a", "b"), request.getHeaders().values("X-Multi"));
+        assertEquals("{\"a\":1}", request.getBody().utf8());
+        assertTrue(request.getHeaders().get("Content-Type").startsWith("application/json"));
+    }
+
+    @Test
+    void sendsAnEmptyBodyWhenAPostHasNone() throws Exception {
+        upstream.enqueue(new MockResponse.Builder().code(200).build());
+
+        try (UpstreamResponse response = http.execute(
+                new HttpCall("POST", URI.create(upstream.url("/x").toString()), Map.of(), null, null))) {
+            assertEquals(200, response.status());
+        }
+
+        assertEquals(0, upstream.takeRequest().getBodySize());
+    }
+
+    @Test
+    void timesOutWhenNoResponseStartsWithinTheReadTimeout() {
+        upstream.enqueue(new MockResponse.Builder().code(200).headersDelay(3, TimeUnit.SECONDS).build());
+
+        assertThrows(SocketTimeoutException.class, () -> http.execute(
+                new HttpCall("GET", URI.create(upstream.url("/slow").toString()), Map.of(), null, null)));
+    }
+
+    @Test
+    void closingAnUnreadStreamHangsUpOnTheUpstream() throws Exception {
+        CountDownLatch upstreamSawHangUp = new CountDownLatch(1);
+        upstream.enqueue(new MockResponse.Builder().code(200).addHeader("Content-Type", "text/event-stream")
+                .body(new MockResponseBody() {
+                    @Override
+                    public long getContentLength() {
+                        return -1;
+                    }
+
+                    @Override
+                    public void writeTo(BufferedSink sink) throws IOException {
+                        try {
+                            // Endless, like a long generation: only the client going away ends it.
+                            for (int i = 0; i < 1_000; i++) {
+                                sink.writeUtf8("data: {}\n\n").flush();
+                                Thread.sleep(10);
+                            }
+                        } catch (IOException hangUp) {
+                            upstreamSawHangUp.countDown();
+                            throw hangUp;
+                        } catch (InterruptedException e) {
+                            throw new IOException(e);
+                        }
+                    }
+                }).build());
+        // Generous read timeout: the hang-up must come from closing, not from a timeout.
+        http.close();
+        http = new OkHttpUpstreamClient(config(5_000, 60_000));
+
+        UpstreamResponse response = http.execute(
+                new HttpCall("GET", URI.create(upstream.url("/stream").toString()), Map.of(), null, null));
+        assertEquals("data: {}\n\n", new String(response.body().readNBytes(10), StandardCharsets.UTF_8));
+        response.close();
+
+        assertTrue(upstreamSawHangUp.await(10, TimeUnit.SECONDS));
+    }
+
+    static UpstreamClientConfiguration config(long connectTimeoutMs, long readTimeoutMs) {
+        return new UpstreamClientConfiguration() {
+            @Override
+            public Class<? extends Annotation> annotationType() {
+                return UpstreamClientConfiguration.class;
+            }
+
+            @Override
+            public long upstream_connectTimeoutMs() {
+                return connectTimeoutMs;
+            }
+
+            @Override
+            public long upstream_readTimeoutMs() {
+                return readTimeoutMs;
+            }
+        };
+    }
+}
