@@ -72,6 +72,8 @@ public final class RotorRuntime implements AutoCloseable {
         properties.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
         properties.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, API_PACKAGES);
         properties.put("felix.log.level", "1");
+        // Without a LogService, SCR prints component failures (a port in use, …) to the console at this level.
+        properties.put("ds.loglevel", "warn");
         // Secrets travel as framework properties: memory only, unlike Configuration Admin's files.
         putIfSet(properties, "rotor.security.masterKey", config.secret("security.masterKey"));
         putIfSet(properties, "rotor.security.encryptionKey", config.secret("security.encryptionKey"));
@@ -121,6 +123,7 @@ public final class RotorRuntime implements AutoCloseable {
         update(configAdmin, "rotor.engine", Map.of("mode", mode.name().toLowerCase()));
         await(Admin.class);
         if (mode == Mode.SERVE) {
+            requireFreePort(config.get("server.host"), config.get("server.port"));
             Map<String, String> server = new HashMap<>();
             config.settings().forEach((key, value) -> {
                 if (key.startsWith("server.")) {
@@ -141,6 +144,26 @@ public final class RotorRuntime implements AutoCloseable {
             for (String ciphertext : account.secrets().values()) {
                 cipher.decrypt(ciphertext, account.id());
             }
+        }
+    }
+
+    /** Fails fast with a clear message instead of waiting for a server component that cannot bind. */
+    private static void requireFreePort(String host, String port) {
+        int number;
+        try {
+            number = Integer.parseInt(port.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("server.port must be a number, got '" + port + "'");
+        }
+        if (number == 0) {
+            return;
+        }
+        try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+            probe.setReuseAddress(true);
+            probe.bind(new java.net.InetSocketAddress(host, number));
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot listen on " + host + ":" + number + " (" + e.getMessage()
+                    + "); is another server running there? Set server.port to another port.");
         }
     }
 

@@ -271,4 +271,22 @@ class GatewayIT {
         assertTrue(account.get("apiKey").asText().matches("[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+"));
         assertEquals("aes-256-gcm", account.get("encryptionMethod").asText());
     }
+
+    @Test
+    void theConfiguredStrategyIsUsedPriorityFirstThenTheBackup() {
+        rotor(Map.of("rotation.strategy", "priority"));
+        upstream.key("sk-backup", FakeOpenAi.KeyRule.unlimited());
+        upstream.key("sk-primary", new FakeOpenAi.KeyRule(2, "60", 200));
+        String backup = rotor.admin().addAccount(new io.rotor.api.NewAccount("fake", null, "backup", null,
+                Map.of(Account.SECRET_API_KEY, "sk-backup"), 5, null, null, null, false)).id();
+        String primary = rotor.admin().addAccount(new io.rotor.api.NewAccount("fake", null, "primary", null,
+                Map.of(Account.SECRET_API_KEY, "sk-primary"), 1, null, null, null, false)).id();
+        String user = rotor.addUser("kim");
+        List<String> servedBy = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            servedBy.add(rotor.chat(user, "fake-model", false).headers().firstValue("X-Rotor-Account").orElseThrow());
+        }
+        // The primary serves until its upstream limit answers 429, then the backup takes over.
+        assertEquals(List.of(primary, primary, backup, backup), servedBy);
+    }
 }

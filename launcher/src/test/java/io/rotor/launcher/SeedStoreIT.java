@@ -7,16 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.rotor.api.Account;
 import io.rotor.api.RotorException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
-import java.util.Base64;
-import java.util.HexFormat;
 import java.util.Map;
-import javax.crypto.Cipher;
-import javax.crypto.spec.GCMParameterSpec;
-import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,22 +19,14 @@ class SeedStoreIT {
     @TempDir
     Path dir;
 
-    /** Encrypts as the seed tool does: AES-256-GCM, 16-byte IV, no associated data, base64 iv:ct:tag. */
-    static String seedEncrypt(String plaintext, String hexKey) throws Exception {
-        byte[] iv = new byte[16];
-        new SecureRandom().nextBytes(iv);
-        Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
-        cipher.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(HexFormat.of().parseHex(hexKey), "AES"),
-                new GCMParameterSpec(128, iv));
-        byte[] sealed = cipher.doFinal(plaintext.getBytes(StandardCharsets.UTF_8));
-        byte[] body = java.util.Arrays.copyOf(sealed, sealed.length - 16);
-        byte[] tag = java.util.Arrays.copyOfRange(sealed, sealed.length - 16, sealed.length);
-        Base64.Encoder b64 = Base64.getEncoder();
-        return b64.encodeToString(iv) + ":" + b64.encodeToString(body) + ":" + b64.encodeToString(tag);
-    }
+    /**
+     * "hunter2-seed-password" encrypted under {@link RotorHarness#ENCRYPTION_KEY} by Node's crypto exactly
+     * as the seed tool does it (aes-256-gcm, 16-byte IV, no associated data, base64 iv:ct:tag).
+     */
+    static final String SEED_PASSWORD = "vFBnX1XpHHnyqf22NAKKIg==:gkivpAA/u9Lqa9EKkaE5AO2mec73:xlTh0utAXRsx2GWCyhiGMg==";
 
-    private Path writeSeedFile() throws Exception {
-        String password = seedEncrypt("hunter2-seed-password", RotorHarness.ENCRYPTION_KEY);
+    private Path writeSeedFile() throws java.io.IOException {
+        String password = SEED_PASSWORD;
         String seed = """
                 {
                   "version": "1.0",

@@ -99,7 +99,7 @@ final class ApiHandler implements HttpHandler {
             exchange.getResponseBody().write(HEALTHY);
             return;
         }
-        byte[] body = readBody(exchange);
+        byte[] body = readRequestBody(exchange);
         String authorization = exchange.getRequestHeaders().getFirst("Authorization");
         ClientResponse clientResponse = gateway.handle(new ClientRequest(route.endpoint(), authorization, body));
         try {
@@ -109,7 +109,7 @@ final class ApiHandler implements HttpHandler {
         }
     }
 
-    private byte[] readBody(HttpExchange exchange) throws IOException {
+    private byte[] readRequestBody(HttpExchange exchange) throws IOException {
         // The server has already refused a malformed Content-Length and one next to chunked encoding.
         String declared = exchange.getRequestHeaders().getFirst("Content-Length");
         if (declared != null && Long.parseLong(declared.strip()) > maxBodyBytes) {
@@ -149,7 +149,13 @@ final class ApiHandler implements HttpHandler {
             copy(body, exchange.getResponseBody(), true);
             return;
         }
-        byte[] head = body.readNBytes(READ_AHEAD);
+        byte[] head;
+        try {
+            head = body.readNBytes(READ_AHEAD);
+        } catch (IOException e) {
+            // Nothing has reached the client yet, so it can still learn what happened.
+            throw new RotorException(ErrorCode.UPSTREAM_ERROR, "The upstream response failed.", e);
+        }
         if (head.length < READ_AHEAD) {
             exchange.sendResponseHeaders(status, head.length == 0 ? -1 : head.length);
             if (head.length > 0) {
@@ -163,14 +169,26 @@ final class ApiHandler implements HttpHandler {
         copy(body, out, false);
     }
 
+    /** Copies until the body ends; an IOException from here on means the client went away. */
     private static void copy(InputStream in, OutputStream out, boolean flushEachRead) throws IOException {
         byte[] buffer = new byte[STREAM_BUFFER];
         int n;
-        while ((n = in.read(buffer)) >= 0) {
+        while ((n = readResponseBody(in, buffer)) >= 0) {
             out.write(buffer, 0, n);
             if (flushEachRead) {
                 out.flush();
             }
+        }
+    }
+
+    private static int readResponseBody(InputStream in, byte[] buffer) {
+        try {
+            return in.read(buffer);
+        } catch (IOException e) {
+            // Headers are out: all that is left is to end the response. The gateway's body normally
+            // turns upstream failures into an error event itself, so this is rare.
+            LOG.log(Level.WARNING, "Response body failed mid-way: {0}: {1}", e.getClass().getName(), e.getMessage());
+            return -1;
         }
     }
 

@@ -115,6 +115,11 @@ public final class OkHttpUpstreamClient implements UpstreamHttp {
 
         @Override
         public int read(byte[] buffer, int offset, int length) throws IOException {
+            // okio waits for the next bytes even when asked for none, and InputStream.readNBytes asks
+            // for none once it has all it wanted: on a live stream that read would hang.
+            if (length == 0) {
+                return 0;
+            }
             int n = super.read(buffer, offset, length);
             exhausted |= n < 0;
             return n;

@@ -88,6 +88,7 @@ class JdkHttpServerTest {
         assertEquals(Endpoint.CHAT_COMPLETIONS, received.endpoint());
         assertEquals("Bearer user-key-1", received.authorization());
         assertArrayEquals(requestBody.getBytes(StandardCharsets.UTF_8), received.body());
+        assertTrue(closer.awaitClose(10));
         assertEquals(1, closer.closes());
     }
 
@@ -262,6 +263,25 @@ class JdkHttpServerTest {
         assertEquals("{\"ok\":true}", first.body());
         assertEquals("11", first.headers().firstValue("Content-Length").orElseThrow());
         assertEquals("{\"ok\":true}", second.body());
+    }
+
+    @Test
+    void reportsABodyThatFailsBeforeAnyByteWasSentAsAnUpstreamError() throws Exception {
+        CountingCloser closer = new CountingCloser();
+        InputStream failing = new InputStream() {
+            @Override
+            public int read() throws IOException {
+                throw new IOException("upstream reset");
+            }
+        };
+        gateway.answer(request -> new ClientResponse(200, Map.of("Content-Type", "application/json"), failing, false,
+                closer));
+
+        HttpResponse<String> response = client.send(post("/v1/embeddings", "{}").build(), BodyHandlers.ofString());
+
+        assertEquals(502, response.statusCode());
+        assertEquals("upstream_error", JSON.readTree(response.body()).get("error").get("code").asText());
+        assertEquals(1, closer.closes());
     }
 
     @Test

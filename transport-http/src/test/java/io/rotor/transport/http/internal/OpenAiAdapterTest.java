@@ -114,6 +114,7 @@ class OpenAiAdapterTest {
         try (UpstreamResponse response = adapter.send(
                 call(baseUrl(), Endpoint.CHAT_COMPLETIONS, true, "{\"stream\":true}"))) {
             InputStream body = response.body();
+            // readNBytes ends with a zero-length read, which must not wait for the rest of the stream.
             byte[] first = body.readNBytes(FIRST_EVENT.getBytes(StandardCharsets.UTF_8).length);
             assertEquals(FIRST_EVENT, new String(first, StandardCharsets.UTF_8));
             callerReadFirstEvent.countDown();

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.rotor.api.Account;
+import io.rotor.api.AccountRuntime;
 import io.rotor.api.AccountStatus;
 import io.rotor.api.AccountStore;
 import io.rotor.api.Admin;
@@ -459,7 +460,33 @@ public final class RotorGateway implements Gateway, Admin {
     void flush() {
         var changed = registry.drainRuntimes();
         if (!changed.isEmpty()) {
+            upgradeSeedCiphertexts(changed);
             store.saveRuntime(changed);
+        }
+    }
+
+    /**
+     * Rewrites the seed tool's ciphertexts (no associated data, no key id) in Rotor's form when
+     * their account is written anyway, so a seed store is upgraded without a migration step.
+     */
+    private void upgradeSeedCiphertexts(List<AccountRuntime> changed) {
+        for (AccountRuntime runtime : changed) {
+            LiveAccount live = registry.account(runtime.id());
+            Account account = live == null ? null : live.account();
+            if (account == null || account.encryptionKeyId() != null || account.secrets().isEmpty()) {
+                continue;
+            }
+            try {
+                Map<String, String> upgraded = new LinkedHashMap<>();
+                account.secrets().forEach((field, ciphertext) ->
+                        upgraded.put(field, cipher.encrypt(cipher.decrypt(ciphertext, account.id()), account.id())));
+                Account rewritten = account.withSecrets(upgraded, cipher.keyId());
+                store.putAccount(rewritten);
+                live.refresh(rewritten);
+            } catch (RotorException e) {
+                LOG.log(System.Logger.Level.WARNING, "account {0}: seed ciphertext not upgraded: {1}",
+                        account.id(), e.getMessage());
+            }
         }
     }
 

@@ -175,4 +175,22 @@ class RotorGatewayTest {
         assertFalse(refused.getMessage().contains("sk-bad"));
         assertTrue(store.snapshot().accounts().isEmpty());
     }
+
+    @Test
+    void seedCiphertextsAreRewrittenInRotorsFormOnTheNextWrite() throws Exception {
+        String seedCiphertext = SeedCiphertexts.encrypt("sk-seed", KEY);
+        store.putAccount(new Account("acc_seed", "openai", null, "seed", AccountStatus.ACTIVE, null, 1, 1, null, 0,
+                java.time.Instant.EPOCH, null, null, Map.of(Account.SECRET_API_KEY, seedCiphertext), null, null, null));
+        gateway = gateway(Map.of());
+        assertEquals(seedCiphertext, store.snapshot().accounts().get(0).secrets().get(Account.SECRET_API_KEY),
+                "reading alone changes nothing");
+        chat(MASTER).close();
+        gateway.flush();
+        Account upgraded = store.snapshot().accounts().get(0);
+        String rewritten = upgraded.secrets().get(Account.SECRET_API_KEY);
+        assertTrue(upgraded.encryptionKeyId() != null);
+        assertEquals(12, java.util.Base64.getDecoder().decode(rewritten.split(":")[0]).length);
+        assertEquals("sk-seed", new AesGcmSecretCipher(KEY, dir.resolve(".key")).decrypt(rewritten, "acc_seed"));
+        assertEquals(1, upgraded.stats().totalRequests());
+    }
 }
