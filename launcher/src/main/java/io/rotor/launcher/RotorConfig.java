@@ -74,6 +74,11 @@ public final class RotorConfig {
                 secrets.put(key, value.trim());
             }
         });
+        String encryptionKey = secrets.get("security.encryptionKey");
+        if (encryptionKey != null && !encryptionKey.matches("[0-9a-fA-F]{64}")) {
+            throw new IllegalArgumentException("security.encryptionKey (or ACCOUNT_ENCRYPTION_KEY) must be 64 hex"
+                    + " characters (32 bytes)");
+        }
         for (String key : PATH_KEYS) {
             String value = values.get(key);
             if (value != null && !value.isBlank()) {
