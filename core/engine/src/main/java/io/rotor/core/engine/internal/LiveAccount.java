@@ -206,6 +206,12 @@ final class LiveAccount {
         return new AccountRuntime(account.id(), changedStatus, statusReason, instant(lastUsed), stats(), rateLimit());
     }
 
+    /** Marks a drained change as not written, so the next flush tries again. */
+    synchronized void markUnflushed(boolean statusChanged) {
+        dirty = true;
+        statusDirty |= statusChanged;
+    }
+
     synchronized AccountStatus status() {
         return status;
     }

@@ -459,9 +459,21 @@ public final class RotorGateway implements Gateway, Admin {
     /** Writes the statistics and limiter state that changed since the last flush. */
     void flush() {
         var changed = registry.drainRuntimes();
-        if (!changed.isEmpty()) {
-            upgradeSeedCiphertexts(changed);
+        if (changed.isEmpty()) {
+            return;
+        }
+        upgradeSeedCiphertexts(changed);
+        try {
             store.saveRuntime(changed);
+        } catch (RuntimeException e) {
+            // Counters are absolute, so the next flush writes them again; only keep the status changes pending.
+            changed.forEach(runtime -> {
+                LiveAccount live = registry.account(runtime.id());
+                if (live != null) {
+                    live.markUnflushed(runtime.status() != null);
+                }
+            });
+            throw e;
         }
     }
 

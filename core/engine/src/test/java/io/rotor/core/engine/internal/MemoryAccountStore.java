@@ -20,6 +20,7 @@ final class MemoryAccountStore implements AccountStore {
     private final Map<String, String> settings = new LinkedHashMap<>();
     private long revision;
     int runtimeWrites;
+    boolean failNextRuntimeWrite;
 
     @Override
     public synchronized StoreSnapshot snapshot() {
@@ -74,6 +75,10 @@ final class MemoryAccountStore implements AccountStore {
 
     @Override
     public synchronized void saveRuntime(Collection<AccountRuntime> runtimes) {
+        if (failNextRuntimeWrite) {
+            failNextRuntimeWrite = false;
+            throw new IllegalStateException("disk full");
+        }
         for (AccountRuntime runtime : runtimes) {
             Account account = accounts.get(runtime.id());
             if (account != null) {

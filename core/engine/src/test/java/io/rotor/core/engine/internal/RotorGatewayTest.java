@@ -193,4 +193,18 @@ class RotorGatewayTest {
         assertEquals("sk-seed", new AesGcmSecretCipher(KEY, dir.resolve(".key")).decrypt(rewritten, "acc_seed"));
         assertEquals(1, upgraded.stats().totalRequests());
     }
+
+    @Test
+    void aFailedFlushIsWrittenByTheNextOne() throws Exception {
+        adapter.statusByKey.put("sk-bad", 401);
+        add("sk-bad");
+        assertEquals(ErrorCode.UPSTREAM_ERROR, assertThrows(RotorException.class, () -> chat(MASTER)).code());
+        store.failNextRuntimeWrite = true;
+        assertThrows(IllegalStateException.class, gateway::flush);
+        gateway.flush();
+        Account invalid = store.snapshot().accounts().stream().filter(a -> a.name().equals("sk-bad")).findFirst()
+                .orElseThrow();
+        assertEquals(AccountStatus.INVALID, invalid.status(), "the status change survived the failed write");
+        assertEquals(1, invalid.stats().failedRequests());
+    }
 }
