@@ -16,4 +16,11 @@ public interface Gateway {
      * @throws RotorException with the contract's code when the request cannot be served
      */
     ClientResponse handle(ClientRequest request);
+
+    /**
+     * Identifies the sender of a request by its {@code Authorization} header.
+     *
+     * @throws RotorException {@link ErrorCode#INVALID_API_KEY} for a missing, malformed or unknown key
+     */
+    Caller authenticate(String authorization);
 }

@@ -99,7 +99,7 @@ final class ApiHandler implements HttpHandler {
             exchange.getResponseBody().write(HEALTHY);
             return;
         }
-        byte[] body = readRequestBody(exchange);
+        byte[] body = RequestBodies.read(exchange, maxBodyBytes);
         String authorization = exchange.getRequestHeaders().getFirst("Authorization");
         ClientResponse clientResponse = gateway.handle(new ClientRequest(route.endpoint(), authorization, body));
         try {
@@ -107,28 +107,6 @@ final class ApiHandler implements HttpHandler {
         } finally {
             clientResponse.close();
         }
-    }
-
-    private byte[] readRequestBody(HttpExchange exchange) throws IOException {
-        // The server has already refused a malformed Content-Length and one next to chunked encoding.
-        String declared = exchange.getRequestHeaders().getFirst("Content-Length");
-        if (declared != null && Long.parseLong(declared.strip()) > maxBodyBytes) {
-            throw tooLarge(exchange);
-        }
-        // Counts for chunked bodies too; never more than the limit plus one byte is held.
-        int limit = (int) Math.min(maxBodyBytes, Integer.MAX_VALUE - 16);
-        byte[] body = exchange.getRequestBody().readNBytes(limit + 1);
-        if (body.length > limit) {
-            throw tooLarge(exchange);
-        }
-        return body;
-    }
-
-    private RotorException tooLarge(HttpExchange exchange) {
-        // The rest of the body is not read, so the connection cannot carry another request.
-        exchange.getResponseHeaders().set("Connection", "close");
-        return new RotorException(ErrorCode.PAYLOAD_TOO_LARGE,
-                "Request body exceeds the limit of " + maxBodyBytes + " bytes.");
     }
 
     private static void send(HttpExchange exchange, ClientResponse clientResponse) throws IOException {

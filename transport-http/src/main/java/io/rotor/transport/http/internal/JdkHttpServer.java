@@ -1,6 +1,7 @@
 package io.rotor.transport.http.internal;
 
 import com.sun.net.httpserver.HttpServer;
+import io.rotor.api.Admin;
 import io.rotor.api.Gateway;
 import io.rotor.api.InboundServer;
 import java.io.IOException;
@@ -32,6 +33,9 @@ public final class JdkHttpServer {
     // Lets responses in flight finish when Rotor stops, without holding shutdown hostage to long streams.
     private static final int STOP_DELAY_SECONDS = 1;
 
+    /** Routes only the master key may use (DESIGN §4, "Admin"). */
+    private static final String[] ADMIN_PREFIXES = {"/admin", "/v1/config/", "/debug/"};
+
     private final ExecutorService executor;
     private final HttpServer server;
     private final InetSocketAddress address;
@@ -43,7 +47,8 @@ public final class JdkHttpServer {
      * @param context where to register {@link InboundServer}; null registers nothing (tests)
      */
     @Activate
-    public JdkHttpServer(@Reference Gateway gateway, ServerConfiguration config, BundleContext context) {
+    public JdkHttpServer(@Reference Gateway gateway, @Reference Admin admin, ServerConfiguration config,
+            BundleContext context) {
         InetSocketAddress requested = new InetSocketAddress(config.server_host(), config.server_port());
         executor = Executors.newVirtualThreadPerTaskExecutor();
         try {
@@ -55,6 +60,10 @@ public final class JdkHttpServer {
         }
         server.setExecutor(executor);
         server.createContext("/", new ApiHandler(gateway, config.server_maxBodyBytes()));
+        AdminHandler adminHandler = new AdminHandler(gateway, admin);
+        for (String prefix : ADMIN_PREFIXES) {
+            server.createContext(prefix, adminHandler);
+        }
         server.start();
         address = server.getAddress();
         LOG.log(Level.INFO, "Rotor listening on http://{0}:{1,number,#}", host(address), address.getPort());

@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.rotor.api.Account;
 import io.rotor.api.ClientRequest;
 import io.rotor.api.ClientResponse;
+import io.rotor.api.Admin;
+import io.rotor.api.Caller;
 import io.rotor.api.Gateway;
 import io.rotor.api.HttpCall;
 import io.rotor.api.InboundServer;
@@ -118,6 +120,11 @@ class FelixBundleIT {
         Bundle configAdmin = startBundles(context);
 
         context.registerService(Gateway.class, new AdapterGateway(context, upstream.url("/v1").toString()), null);
+        // The server also needs the admin service; this test only exercises the proxy path, so any call fails.
+        context.registerService(Admin.class, (Admin) java.lang.reflect.Proxy.newProxyInstance(Admin.class.getClassLoader(),
+                new Class<?>[] {Admin.class}, (proxy, method, args) -> {
+                    throw new UnsupportedOperationException("admin is not part of this test");
+                }), null);
         configure(context, configAdmin, "rotor", Map.of("upstream.readTimeoutMs", 5_000L));
         configure(context, configAdmin, "rotor.server", Map.of("server.host", "127.0.0.1", "server.port", 0));
 
@@ -188,6 +195,11 @@ class FelixBundleIT {
             adapters = new ServiceTracker<>(context, UpstreamAdapter.class, null);
             adapters.open();
             this.baseUrl = baseUrl;
+        }
+
+        @Override
+        public Caller authenticate(String authorization) {
+            return Caller.MASTER;
         }
 
         @Override

@@ -80,6 +80,11 @@ final class AccountRegistry {
         return pool != null ? pool : Pool.named(name);
     }
 
+    /** Names of the pools that have stored settings. */
+    java.util.Set<String> poolNames() {
+        return state.pools().keySet();
+    }
+
     String setting(String key) {
         return state.settings().get(key);
     }

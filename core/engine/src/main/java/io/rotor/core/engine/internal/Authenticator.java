@@ -1,11 +1,12 @@
 package io.rotor.core.engine.internal;
 
+import io.rotor.api.Caller;
 import io.rotor.api.ErrorCode;
 import io.rotor.api.RotorException;
 import io.rotor.api.User;
 import java.util.function.Supplier;
 
-/** Step 1 of a request: turns the {@code Authorization} header into a {@link Principal}. */
+/** Step 1 of a request: turns the {@code Authorization} header into a {@link Caller}. */
 final class Authenticator {
 
     private static final String BEARER = "bearer ";
@@ -19,16 +20,16 @@ final class Authenticator {
     }
 
     /** @throws RotorException {@link ErrorCode#INVALID_API_KEY} for a missing, malformed or unknown key */
-    Principal authenticate(String authorization) {
+    Caller authenticate(String authorization) {
         String key = bearerToken(authorization);
         // A user is found by the hash of its key; the lookup reveals nothing a timing attack could use,
         // and the final comparison is constant-time.
         User user = registry.userByKeyHash(Keys.hash(key));
         if (user != null && Keys.matches(key, user.keyHash())) {
-            return new Principal(user, user.pool());
+            return new Caller(user);
         }
         if (Keys.matches(key, masterKeyHash.get())) {
-            return Principal.master();
+            return Caller.MASTER;
         }
         throw new RotorException(ErrorCode.INVALID_API_KEY, "Incorrect API key provided.");
     }

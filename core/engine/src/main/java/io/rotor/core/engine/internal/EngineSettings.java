@@ -19,7 +19,13 @@ record EngineSettings(String strategy, int perAccount, long windowMs, long coold
 
     /** Upstreams every installation knows without configuration; a declared one of the same name wins. */
     private static final Map<String, Map<String, String>> BUILT_IN_UPSTREAMS = Map.of(
-            "openai", Map.of("type", "openai", "baseUrl", "https://api.openai.com/v1", "models", "*"));
+            "openai", Map.of("type", "openai", "baseUrl", "https://api.openai.com/v1", "models", "*"),
+            "k2think", Map.of("type", "k2think", "baseUrl", "https://www.k2think.ai",
+                    "models", "MBZUAI-IFM/K2-Think-v2"),
+            "gemini-code-assist", Map.of("type", "gemini-code-assist", "baseUrl", "https://cloudcode-pa.googleapis.com",
+                    "tokenUrl", "https://oauth2.googleapis.com/token",
+                    "models", "gemini-2.5-pro,gemini-2.5-flash,gemini-2.5-flash-lite,gemini-3-pro-preview,"
+                            + "gemini-3-flash-preview"));
 
     static EngineSettings from(Map<String, ?> config) {
         Map<String, Map<String, String>> declared = new TreeMap<>();
@@ -38,7 +44,8 @@ record EngineSettings(String strategy, int perAccount, long windowMs, long coold
             configured.computeIfAbsent(rest.substring(0, dot), n -> new LinkedHashMap<>())
                     .put(rest.substring(dot + 1), String.valueOf(entry.getValue()));
         }
-        declared.putAll(configured);
+        // A declared upstream overrides the built-in one of the same name key by key.
+        configured.forEach((name, props) -> declared.computeIfAbsent(name, n -> new LinkedHashMap<>()).putAll(props));
         Map<String, Upstream> upstreams = new LinkedHashMap<>();
         declared.forEach((name, props) -> upstreams.put(name, toUpstream(name, props)));
         return new EngineSettings(

@@ -4,18 +4,20 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.rotor.api.Account;
-import io.rotor.api.AccountRuntime;
-import io.rotor.api.AccountStatus;
 import io.rotor.api.AccountStore;
+import io.rotor.api.AccountUpdate;
 import io.rotor.api.Admin;
+import io.rotor.api.Caller;
 import io.rotor.api.ClientRequest;
 import io.rotor.api.ClientResponse;
+import io.rotor.api.ConfigUpdate;
 import io.rotor.api.CreatedUser;
-import io.rotor.api.Endpoint;
 import io.rotor.api.ErrorCode;
 import io.rotor.api.Gateway;
 import io.rotor.api.NewAccount;
 import io.rotor.api.PickRequest;
+import io.rotor.api.PoolInfo;
+import io.rotor.api.PoolUpdate;
 import io.rotor.api.RotationStrategy;
 import io.rotor.api.RotorException;
 import io.rotor.api.SecretCipher;
@@ -28,10 +30,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -53,8 +52,8 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 /**
- * The engine: serves proxied requests from the pooled accounts and manages accounts and users.
- * The request pipeline is {@link #handle}; everything it calls works on memory only, while a
+ * The engine: serves proxied requests from the pooled accounts and manages accounts, users and
+ * pools. The request pipeline is {@link #handle}; everything it calls works on memory only, while a
  * background task flushes statistics to the store and picks up changes other processes made.
  */
 @Component(service = {Gateway.class, Admin.class}, configurationPid = {"rotor", "rotor.engine"},
@@ -71,36 +70,34 @@ public final class RotorGateway implements Gateway, Admin {
     private static final System.Logger LOG = System.getLogger(RotorGateway.class.getName());
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final AccountStore store;
-    private final SecretCipher cipher;
     private final EngineSettings settings;
     private final Clock clock;
     private final AccountRegistry registry = new AccountRegistry();
-    private final Authenticator authenticator;
-    private final Map<String, RotationStrategy> strategies = new ConcurrentHashMap<>();
+    private final Strategies strategies = new Strategies();
     private final Map<String, UpstreamAdapter> adapters = new ConcurrentHashMap<>();
-    private final Set<String> reportedMissingStrategies = ConcurrentHashMap.newKeySet();
+    private final StoreSync sync;
+    private final Administration administration;
+    private final Authenticator authenticator;
     private final ScheduledExecutorService flusher;
     private final String masterKeyHash;
-    private volatile long loadedRevision;
 
     @Activate
     public RotorGateway(BundleContext context, Map<String, Object> config, @Reference AccountStore store,
             @Reference SecretCipher cipher) {
         this(store, cipher, EngineSettings.from(config), Clock.systemUTC(), context.getProperty(MASTER_KEY_PROPERTY),
                 Boolean.parseBoolean(context.getProperty(GENERATE_MASTER_KEY_PROPERTY)));
-        flusher.scheduleWithFixedDelay(this::flushAndReload, FLUSH_INTERVAL_MS, FLUSH_INTERVAL_MS,
+        flusher.scheduleWithFixedDelay(sync::flushAndReload, FLUSH_INTERVAL_MS, FLUSH_INTERVAL_MS,
                 TimeUnit.MILLISECONDS);
     }
 
     RotorGateway(AccountStore store, SecretCipher cipher, EngineSettings settings, Clock clock, String masterKey,
             boolean generateMasterKey) {
-        this.store = store;
-        this.cipher = cipher;
         this.settings = settings;
         this.clock = clock;
-        reload();
-        this.masterKeyHash = resolveMasterKeyHash(masterKey, generateMasterKey);
+        this.sync = new StoreSync(store, cipher, registry, clock);
+        this.administration = new Administration(sync, cipher, registry, settings, strategies, adapters, clock);
+        sync.reload();
+        this.masterKeyHash = resolveMasterKeyHash(store, masterKey, generateMasterKey);
         this.authenticator = new Authenticator(registry, () -> masterKeyHash);
         this.flusher = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "rotor-stats-flusher");
@@ -117,7 +114,7 @@ public final class RotorGateway implements Gateway, Admin {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        flush();
+        sync.flush();
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
@@ -125,12 +122,12 @@ public final class RotorGateway implements Gateway, Admin {
     void bindStrategy(RotationStrategy strategy, Map<String, Object> properties) {
         Object name = properties.get(RotationStrategy.NAME);
         if (name != null) {
-            strategies.put(String.valueOf(name), strategy);
+            strategies.add(String.valueOf(name), strategy);
         }
     }
 
     void unbindStrategy(RotationStrategy strategy, Map<String, Object> properties) {
-        strategies.values().remove(strategy);
+        strategies.remove(strategy);
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
@@ -150,16 +147,18 @@ public final class RotorGateway implements Gateway, Admin {
 
     @Override
     public ClientResponse handle(ClientRequest clientRequest) {
-        Principal principal = authenticator.authenticate(clientRequest.authorization());
+        Caller caller = authenticator.authenticate(clientRequest.authorization());
         ParsedRequest parsed = RequestParser.parse(clientRequest.endpoint(), clientRequest.body());
-        PoolPolicy policy = settings.policyFor(registry.poolSettings(principal.pool()));
+        PoolPolicy policy = settings.policyFor(registry.poolSettings(caller.pool()));
         List<LiveAccount> eligible = eligibleAccounts(policy, parsed.model());
-        RotationStrategy strategy = strategyFor(policy);
+        RotationStrategy strategy = strategies.forPool(policy);
 
         Set<String> tried = new HashSet<>();
         List<Outcome> failures = new ArrayList<>();
-        for (int attempt = 0; attempt <= policy.maxRetries(); attempt++) {
-            PickRequest pick = new PickRequest(parsed.model(), principal.userId(), policy.name(), attempt);
+        int maxRetries = Math.min(policy.maxRetries(), InputRules.MAX_RETRIES_LIMIT);
+        for (int attempt = 0; attempt <= maxRetries; attempt++) {
+            String userId = caller.isMaster() ? null : caller.user().id();
+            PickRequest pick = new PickRequest(parsed.model(), userId, policy.name(), attempt);
             Lease lease = AccountPicker.acquire(eligible, tried, policy, strategy, pick, clock.millis());
             if (lease == null) {
                 break;
@@ -177,6 +176,11 @@ public final class RotorGateway implements Gateway, Admin {
             throw noAvailableAccounts(policy, retryAfter);
         }
         throw RetryPolicy.exhausted(failures, retryAfter);
+    }
+
+    @Override
+    public Caller authenticate(String authorization) {
+        return authenticator.authenticate(authorization);
     }
 
     private List<LiveAccount> eligibleAccounts(PoolPolicy policy, String model) {
@@ -201,19 +205,6 @@ public final class RotorGateway implements Gateway, Admin {
         return eligible;
     }
 
-    private RotationStrategy strategyFor(PoolPolicy policy) {
-        RotationStrategy strategy = strategies.get(policy.strategy());
-        if (strategy != null) {
-            return strategy;
-        }
-        if (reportedMissingStrategies.add(policy.strategy())) {
-            LOG.log(System.Logger.Level.WARNING, "strategy ''{0}'' of pool ''{1}'' is not installed; using {2}",
-                    policy.strategy(), policy.name(), EngineSettings.DEFAULT_STRATEGY);
-        }
-        RotationStrategy fallback = strategies.get(EngineSettings.DEFAULT_STRATEGY);
-        return fallback != null ? fallback : (candidates, request) -> candidates.get(0).id();
-    }
-
     private Outcome callUpstream(Lease lease, ClientRequest clientRequest, ParsedRequest parsed) {
         Account account = lease.account().account();
         Upstream upstream = settings.upstreams().get(account.upstream());
@@ -223,7 +214,7 @@ public final class RotorGateway implements Gateway, Admin {
         }
         Map<String, String> secrets;
         try {
-            secrets = decryptSecrets(account);
+            secrets = administration.decrypt(account);
         } catch (RotorException e) {
             return new Outcome.InvalidCredential("secret cannot be decrypted with the configured key");
         }
@@ -316,120 +307,96 @@ public final class RotorGateway implements Gateway, Admin {
                 retryAfter);
     }
 
-    private Map<String, String> decryptSecrets(Account account) {
-        Map<String, String> plain = new HashMap<>();
-        account.secrets().forEach((field, ciphertext) -> plain.put(field, cipher.decrypt(ciphertext, account.id())));
-        return plain;
-    }
-
     // ---------------------------------------------------------------- administration
 
     @Override
-    public Account addAccount(NewAccount request) {
-        Upstream upstream = settings.upstreams().get(request.upstream());
-        if (upstream == null) {
-            throw RotorException.badParam("upstream", "Unknown upstream '" + request.upstream()
-                    + "'; configured: " + String.join(", ", settings.upstreams().keySet()) + ".");
-        }
-        requireCredential(upstream, request);
-        String id = Keys.newId("acc");
-        boolean validate = request.validate() != null ? request.validate() : settings.autoValidateOnAdd();
-        if (validate) {
-            validateCredential(upstream, id, request);
-        }
-        Map<String, String> encrypted = new LinkedHashMap<>();
-        request.secrets().forEach((field, plain) -> encrypted.put(field, cipher.encrypt(plain, id)));
-        Instant now = clock.instant();
-        Account account = new Account(id, upstream.name(), request.pool(), request.name(), AccountStatus.ACTIVE, null,
-                request.priority() != null ? request.priority() : 1,
-                request.weight() != null ? request.weight() : 1,
-                request.tags(), request.maxConcurrent() != null ? request.maxConcurrent() : 0,
-                now, null, request.email(), encrypted, cipher.keyId(), null, null);
-        store.putAccount(account);
-        reload();
-        return registry.account(id).snapshot();
+    public Account addAccount(NewAccount account) {
+        return administration.addAccount(account);
     }
 
-    private void requireCredential(Upstream upstream, NewAccount request) {
-        switch (upstream.type()) {
-            case "openai" -> requireSecret(request, Account.SECRET_API_KEY, "apiKey");
-            case "k2think" -> {
-                if (request.email() == null || request.email().isBlank()) {
-                    throw RotorException.badParam("email", "A k2think account needs an email.");
-                }
-                requireSecret(request, Account.SECRET_PASSWORD, "password");
-                boolean duplicate = registry.all().stream().map(LiveAccount::account)
-                        .anyMatch(a -> a.upstream().equals(upstream.name()) && request.email().equalsIgnoreCase(a.email()));
-                if (duplicate) {
-                    throw RotorException.badParam("email", "An account with this email already exists.");
-                }
-            }
-            case "gemini-code-assist" -> requireSecret(request, Account.SECRET_CREDENTIAL, "credential");
-            default -> {
-                if (request.secrets().isEmpty()) {
-                    throw RotorException.badParam(null, "The account needs a credential.");
-                }
-            }
-        }
-        if (request.secrets().values().stream().anyMatch(value -> value.length() > 64 * 1024)) {
-            throw RotorException.badParam(null, "A credential must not exceed 64 KiB.");
-        }
-    }
-
-    private static void requireSecret(NewAccount request, String field, String param) {
-        String value = request.secrets().get(field);
-        if (value == null || value.isBlank()) {
-            throw RotorException.badParam(param, "Missing '" + param + "' for this upstream.");
-        }
-    }
-
-    private void validateCredential(Upstream upstream, String id, NewAccount request) {
-        UpstreamAdapter adapter = adapters.get(upstream.type());
-        if (adapter == null) {
-            throw new RotorException(ErrorCode.UPSTREAM_ERROR,
-                    "Cannot validate: no adapter installed for upstream type '" + upstream.type() + "'.");
-        }
-        UpstreamCall call = new UpstreamCall(upstream, id, request.email(), request.secrets(), Endpoint.MODELS, null,
-                false, new byte[0]);
-        String refusal;
-        try {
-            refusal = adapter.validate(call);
-        } catch (IOException e) {
-            throw new RotorException(ErrorCode.UPSTREAM_ERROR,
-                    "Cannot validate the credential: upstream '" + upstream.name() + "' is unreachable ("
-                            + e.getClass().getSimpleName() + "). Retry, or add it without validation.");
-        }
-        if (refusal != null) {
-            throw RotorException.badParam(null, "The upstream refused the credential: " + refusal);
-        }
+    @Override
+    public Account importAccount(Account account, Map<String, String> plainSecrets) {
+        return administration.importAccount(account, plainSecrets);
     }
 
     @Override
     public List<Account> accounts() {
-        return registry.all().stream().sorted(Comparator.comparingLong(LiveAccount::order))
-                .map(LiveAccount::snapshot).toList();
+        return administration.accounts();
+    }
+
+    @Override
+    public Account account(String id) {
+        return administration.account(id);
+    }
+
+    @Override
+    public Account updateAccount(String id, AccountUpdate update) {
+        return administration.updateAccount(id, update);
+    }
+
+    @Override
+    public void removeAccount(String id) {
+        administration.removeAccount(id);
+    }
+
+    @Override
+    public String validateAccount(String id) {
+        return administration.validateAccount(id);
+    }
+
+    @Override
+    public int resetRateLimits() {
+        return administration.resetRateLimits();
     }
 
     @Override
     public CreatedUser addUser(String name, String pool) {
-        if (name == null || name.isBlank() || name.length() > 100) {
-            throw RotorException.badParam("name", "A user needs a name of 1 to 100 characters.");
-        }
-        String apiKey = Keys.newApiKey("rk-");
-        User user = new User(Keys.newId("usr"), name.trim(), Keys.hash(apiKey), pool, clock.instant());
-        store.putUser(user);
-        reload();
-        return new CreatedUser(user, apiKey);
+        return administration.addUser(name, pool);
     }
 
     @Override
     public List<User> users() {
-        return registry.users().stream().sorted(Comparator.comparing(User::createdAt)).toList();
+        return administration.users();
     }
 
-    // ---------------------------------------------------------------- background work
+    @Override
+    public void removeUser(String id) {
+        administration.removeUser(id);
+    }
 
-    private String resolveMasterKeyHash(String masterKey, boolean generate) {
+    @Override
+    public List<PoolInfo> pools() {
+        return administration.pools();
+    }
+
+    @Override
+    public PoolInfo updatePool(String name, PoolUpdate update) {
+        return administration.updatePool(name, update);
+    }
+
+    @Override
+    public ConfigUpdate configUpdate(String userKey, NewAccount account) {
+        return administration.configUpdate(userKey, account);
+    }
+
+    @Override
+    public String rotate(String userKey) {
+        return administration.rotate(userKey);
+    }
+
+    @Override
+    public Map<String, String> settings() {
+        return administration.settings();
+    }
+
+    /** Writes pending statistics now (tests; the background task does this every second). */
+    void flush() {
+        sync.flush();
+    }
+
+    // ---------------------------------------------------------------- start-up
+
+    private String resolveMasterKeyHash(AccountStore store, String masterKey, boolean generate) {
         if (masterKey != null && !masterKey.isBlank()) {
             return Keys.hash(masterKey.trim());
         }
@@ -439,72 +406,9 @@ public final class RotorGateway implements Gateway, Admin {
         }
         String generated = Keys.newApiKey("rmk-");
         store.putSetting(MASTER_KEY_HASH_SETTING, Keys.hash(generated));
-        reload();
+        sync.reload();
         // The one place a secret is printed: the operator must see it once, DESIGN §3.
         System.out.println("Generated master key (shown once, stored only as a hash): " + generated);
         return Keys.hash(generated);
-    }
-
-    private void flushAndReload() {
-        try {
-            flush();
-            if (store.revision() != loadedRevision) {
-                reload();
-            }
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "background flush failed: {0}", e.getMessage());
-        }
-    }
-
-    /** Writes the statistics and limiter state that changed since the last flush. */
-    void flush() {
-        var changed = registry.drainRuntimes();
-        if (changed.isEmpty()) {
-            return;
-        }
-        upgradeSeedCiphertexts(changed);
-        try {
-            store.saveRuntime(changed);
-        } catch (RuntimeException e) {
-            // Counters are absolute, so the next flush writes them again; only keep the status changes pending.
-            changed.forEach(runtime -> {
-                LiveAccount live = registry.account(runtime.id());
-                if (live != null) {
-                    live.markUnflushed(runtime.status() != null);
-                }
-            });
-            throw e;
-        }
-    }
-
-    /**
-     * Rewrites the seed tool's ciphertexts (no associated data, no key id) in Rotor's form when
-     * their account is written anyway, so a seed store is upgraded without a migration step.
-     */
-    private void upgradeSeedCiphertexts(List<AccountRuntime> changed) {
-        for (AccountRuntime runtime : changed) {
-            LiveAccount live = registry.account(runtime.id());
-            Account account = live == null ? null : live.account();
-            if (account == null || account.encryptionKeyId() != null || account.secrets().isEmpty()) {
-                continue;
-            }
-            try {
-                Map<String, String> upgraded = new LinkedHashMap<>();
-                account.secrets().forEach((field, ciphertext) ->
-                        upgraded.put(field, cipher.encrypt(cipher.decrypt(ciphertext, account.id()), account.id())));
-                Account rewritten = account.withSecrets(upgraded, cipher.keyId());
-                store.putAccount(rewritten);
-                live.refresh(rewritten);
-            } catch (RotorException e) {
-                LOG.log(System.Logger.Level.WARNING, "account {0}: seed ciphertext not upgraded: {1}",
-                        account.id(), e.getMessage());
-            }
-        }
-    }
-
-    private synchronized void reload() {
-        var snapshot = store.snapshot();
-        registry.load(snapshot);
-        loadedRevision = snapshot.revision();
     }
 }
