@@ -58,6 +58,7 @@ final class AdminHandler implements HttpHandler {
     @Override
     public void handle(HttpExchange exchange) {
         try (exchange) {
+            RequestIds.assign(exchange);
             try {
                 Caller caller = gateway.authenticate(exchange.getRequestHeaders().getFirst("Authorization"));
                 if (!caller.isMaster()) {

@@ -8,6 +8,7 @@ import io.rotor.api.ClientResponse;
 import io.rotor.api.Endpoint;
 import io.rotor.api.ErrorCode;
 import io.rotor.api.Gateway;
+import io.rotor.api.MetricsExporter;
 import io.rotor.api.RotorException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -31,12 +32,14 @@ final class ApiHandler implements HttpHandler {
     }
 
     private static final String HEALTH = "/health";
+    private static final String METRICS = "/metrics";
     private static final Map<String, Route> ROUTES = Map.of(
             "/v1/chat/completions", new Route("POST", Endpoint.CHAT_COMPLETIONS),
             "/v1/completions", new Route("POST", Endpoint.COMPLETIONS),
             "/v1/embeddings", new Route("POST", Endpoint.EMBEDDINGS),
             "/v1/models", new Route("GET", Endpoint.MODELS),
-            HEALTH, new Route("GET", null));
+            HEALTH, new Route("GET", null),
+            METRICS, new Route("GET", null));
 
     private static final byte[] HEALTHY = "{\"status\":\"ok\"}".getBytes(StandardCharsets.UTF_8);
 
@@ -52,8 +55,11 @@ final class ApiHandler implements HttpHandler {
     private final Gateway gateway;
     private final long maxBodyBytes;
 
-    ApiHandler(Gateway gateway, long maxBodyBytes) {
+    private final MetricsExporter metrics;
+
+    ApiHandler(Gateway gateway, MetricsExporter metrics, long maxBodyBytes) {
         this.gateway = gateway;
+        this.metrics = metrics;
         this.maxBodyBytes = maxBodyBytes;
     }
 
@@ -67,8 +73,9 @@ final class ApiHandler implements HttpHandler {
     }
 
     private void serve(HttpExchange exchange) throws IOException {
+        String requestId = RequestIds.assign(exchange);
         try {
-            route(exchange);
+            route(exchange, requestId);
         } catch (RotorException e) {
             if (headersNotSent(exchange)) {
                 ErrorResponses.send(exchange, e);
@@ -82,7 +89,7 @@ final class ApiHandler implements HttpHandler {
         }
     }
 
-    private void route(HttpExchange exchange) throws IOException {
+    private void route(HttpExchange exchange, String requestId) throws IOException {
         String path = exchange.getRequestURI().getPath();
         Route route = ROUTES.get(path);
         if (route == null) {
@@ -93,6 +100,13 @@ final class ApiHandler implements HttpHandler {
             throw new RotorException(ErrorCode.METHOD_NOT_ALLOWED,
                     exchange.getRequestMethod() + " is not allowed on " + path + "; use " + route.method() + ".");
         }
+        if (path.equals(METRICS)) {
+            byte[] text = metrics.scrape().getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", MetricsExporter.CONTENT_TYPE);
+            exchange.sendResponseHeaders(200, text.length);
+            exchange.getResponseBody().write(text);
+            return;
+        }
         if (route.endpoint() == null) {
             exchange.getResponseHeaders().set("Content-Type", "application/json");
             exchange.sendResponseHeaders(200, HEALTHY.length);
@@ -101,7 +115,8 @@ final class ApiHandler implements HttpHandler {
         }
         byte[] body = RequestBodies.read(exchange, maxBodyBytes);
         String authorization = exchange.getRequestHeaders().getFirst("Authorization");
-        ClientResponse clientResponse = gateway.handle(new ClientRequest(route.endpoint(), authorization, body));
+        ClientResponse clientResponse = gateway.handle(new ClientRequest(route.endpoint(), authorization, body,
+                requestId));
         try {
             send(exchange, clientResponse);
         } finally {

@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.rotor.api.Admin;
 import io.rotor.api.Gateway;
 import io.rotor.api.InboundServer;
+import io.rotor.api.MetricsExporter;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
@@ -47,7 +48,8 @@ public final class JdkHttpServer {
      * @param context where to register {@link InboundServer}; null registers nothing (tests)
      */
     @Activate
-    public JdkHttpServer(@Reference Gateway gateway, @Reference Admin admin, ServerConfiguration config,
+    public JdkHttpServer(@Reference Gateway gateway, @Reference Admin admin, @Reference MetricsExporter metrics,
+            ServerConfiguration config,
             BundleContext context) {
         InetSocketAddress requested = new InetSocketAddress(config.server_host(), config.server_port());
         executor = Executors.newVirtualThreadPerTaskExecutor();
@@ -59,7 +61,7 @@ public final class JdkHttpServer {
                     + ": " + e.getMessage(), e);
         }
         server.setExecutor(executor);
-        server.createContext("/", new ApiHandler(gateway, config.server_maxBodyBytes()));
+        server.createContext("/", new ApiHandler(gateway, metrics, config.server_maxBodyBytes()));
         AdminHandler adminHandler = new AdminHandler(gateway, admin);
         for (String prefix : ADMIN_PREFIXES) {
             server.createContext(prefix, adminHandler);

@@ -12,6 +12,7 @@ import io.rotor.api.ClientResponse;
 import io.rotor.api.Admin;
 import io.rotor.api.Caller;
 import io.rotor.api.Gateway;
+import io.rotor.api.MetricsExporter;
 import io.rotor.api.HttpCall;
 import io.rotor.api.InboundServer;
 import io.rotor.api.Upstream;
@@ -125,6 +126,7 @@ class FelixBundleIT {
                 new Class<?>[] {Admin.class}, (proxy, method, args) -> {
                     throw new UnsupportedOperationException("admin is not part of this test");
                 }), null);
+        context.registerService(MetricsExporter.class, () -> "", null);
         configure(context, configAdmin, "rotor", Map.of("upstream.readTimeoutMs", 5_000L));
         configure(context, configAdmin, "rotor.server", Map.of("server.host", "127.0.0.1", "server.port", 0));
 

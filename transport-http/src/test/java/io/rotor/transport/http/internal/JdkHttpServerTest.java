@@ -52,7 +52,7 @@ class JdkHttpServerTest {
 
     @BeforeEach
     void start() {
-        server = new JdkHttpServer(gateway, null, config("127.0.0.1", 0, MAX_BODY), null);
+        server = new JdkHttpServer(gateway, null, () -> "# metrics\n", config("127.0.0.1", 0, MAX_BODY), null);
     }
 
     @AfterEach

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.rotor.api.Account;
+import io.rotor.api.AccountStatus;
 import io.rotor.api.AccountStore;
 import io.rotor.api.AccountUpdate;
 import io.rotor.api.Admin;
@@ -14,6 +15,7 @@ import io.rotor.api.ConfigUpdate;
 import io.rotor.api.CreatedUser;
 import io.rotor.api.ErrorCode;
 import io.rotor.api.Gateway;
+import io.rotor.api.MetricsExporter;
 import io.rotor.api.NewAccount;
 import io.rotor.api.PickRequest;
 import io.rotor.api.PoolInfo;
@@ -35,6 +37,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -56,9 +59,9 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
  * pools. The request pipeline is {@link #handle}; everything it calls works on memory only, while a
  * background task flushes statistics to the store and picks up changes other processes made.
  */
-@Component(service = {Gateway.class, Admin.class}, configurationPid = {"rotor", "rotor.engine"},
+@Component(service = {Gateway.class, Admin.class, MetricsExporter.class}, configurationPid = {"rotor", "rotor.engine"},
         configurationPolicy = ConfigurationPolicy.REQUIRE)
-public final class RotorGateway implements Gateway, Admin {
+public final class RotorGateway implements Gateway, Admin, MetricsExporter {
 
     /** Framework property carrying the master key; never passed through Configuration Admin, which persists. */
     public static final String MASTER_KEY_PROPERTY = "rotor.security.masterKey";
@@ -74,6 +77,7 @@ public final class RotorGateway implements Gateway, Admin {
     private final Clock clock;
     private final AccountRegistry registry = new AccountRegistry();
     private final Strategies strategies = new Strategies();
+    private final GatewayMetrics metrics = new GatewayMetrics();
     private final Map<String, UpstreamAdapter> adapters = new ConcurrentHashMap<>();
     private final StoreSync sync;
     private final Administration administration;
@@ -147,9 +151,24 @@ public final class RotorGateway implements Gateway, Admin {
 
     @Override
     public ClientResponse handle(ClientRequest clientRequest) {
+        RequestTrace trace = new RequestTrace(clientRequest.requestId());
+        metrics.requestStarted();
+        try {
+            return serve(clientRequest, trace);
+        } catch (RuntimeException e) {
+            metrics.requestEnded();
+            ErrorCode code = e instanceof RotorException rotorException ? rotorException.code() : ErrorCode.INTERNAL;
+            metrics.request(trace.pool, GatewayMetrics.NONE, code.httpStatus(), code.code().toLowerCase(Locale.ROOT));
+            throw e;
+        }
+    }
+
+    /** The request pipeline, one step per line (DESIGN §2). */
+    private ClientResponse serve(ClientRequest clientRequest, RequestTrace trace) {
         Caller caller = authenticator.authenticate(clientRequest.authorization());
         ParsedRequest parsed = RequestParser.parse(clientRequest.endpoint(), clientRequest.body());
         PoolPolicy policy = settings.policyFor(registry.poolSettings(caller.pool()));
+        trace.pool = policy.name();
         List<LiveAccount> eligible = eligibleAccounts(policy, parsed.model());
         RotationStrategy strategy = strategies.forPool(policy);
 
@@ -163,12 +182,13 @@ public final class RotorGateway implements Gateway, Admin {
             if (lease == null) {
                 break;
             }
+            noteAttempt(lease, attempt, policy);
             tried.add(lease.accountId());
             Outcome outcome = callUpstream(lease, clientRequest, parsed);
             if (RetryPolicy.delivers(outcome)) {
-                return deliver(lease, outcome, parsed, eligible);
+                return deliver(lease, outcome, parsed, eligible, trace);
             }
-            settle(lease, outcome, policy);
+            settle(lease, outcome, policy, trace);
             failures.add(outcome);
         }
         long retryAfter = AccountPicker.millisUntilFirstFree(eligible, policy, clock.millis());
@@ -176,6 +196,26 @@ public final class RotorGateway implements Gateway, Admin {
             throw noAvailableAccounts(policy, retryAfter);
         }
         throw RetryPolicy.exhausted(failures, retryAfter);
+    }
+
+    /** What the metrics need to know of one request as it goes; the pool is known after authentication. */
+    private static final class RequestTrace {
+        final String requestId;
+        String pool = GatewayMetrics.NONE;
+
+        RequestTrace(String requestId) {
+            this.requestId = requestId == null ? GatewayMetrics.NONE : requestId;
+        }
+    }
+
+    private void noteAttempt(Lease lease, int attempt, PoolPolicy policy) {
+        if (attempt > 0) {
+            metrics.retry(policy.name());
+        }
+        if (lease.account().status() == AccountStatus.RATE_LIMITED) {
+            // Taking this slot reached the window limit: the account cools down after this request.
+            metrics.cooldown(policy.name(), "window");
+        }
     }
 
     @Override
@@ -221,7 +261,10 @@ public final class RotorGateway implements Gateway, Admin {
         UpstreamCall call = new UpstreamCall(upstream, account.id(), account.email(), secrets,
                 clientRequest.endpoint(), parsed.model(), parsed.stream(), clientRequest.body());
         try {
-            return OutcomeClassifier.classify(adapter.send(call), clock.millis());
+            long started = System.nanoTime();
+            UpstreamResponse upstreamResponse = adapter.send(call);
+            metrics.upstreamLatency(upstream.name(), System.nanoTime() - started);
+            return OutcomeClassifier.classify(upstreamResponse, clock.millis());
         } catch (IOException e) {
             return OutcomeClassifier.classify(e);
         } catch (RuntimeException e) {
@@ -231,27 +274,30 @@ public final class RotorGateway implements Gateway, Admin {
     }
 
     /** Applies a failed attempt to the account's state before the request moves on. */
-    private void settle(Lease lease, Outcome outcome, PoolPolicy policy) {
+    private void settle(Lease lease, Outcome outcome, PoolPolicy policy, RequestTrace trace) {
         LiveAccount account = lease.account();
         switch (outcome) {
             case Outcome.RateLimited limited -> {
                 long cooldown = Math.max(limited.retryAfterMs(), policy.cooldownMs());
                 account.coolDown(clock.millis() + cooldown, "rate-limited by upstream");
-                LOG.log(System.Logger.Level.INFO, "account {0} rate-limited upstream; cooling down for {1} ms",
-                        account.id(), cooldown);
+                metrics.cooldown(policy.name(), "upstream");
+                LOG.log(System.Logger.Level.INFO, "request {0}: account {1} rate-limited upstream; cooling down for {2} ms",
+                        trace.requestId, account.id(), cooldown);
             }
             case Outcome.InvalidCredential invalid -> {
                 account.invalidate(invalid.reason());
-                LOG.log(System.Logger.Level.WARNING, "account {0} marked invalid: {1}", account.id(), invalid.reason());
+                LOG.log(System.Logger.Level.WARNING, "request {0}: account {1} marked invalid: {2}", trace.requestId,
+                        account.id(), invalid.reason());
             }
-            case Outcome.Failed failed -> LOG.log(System.Logger.Level.INFO, "account {0} failed upstream: {1}",
-                    account.id(), failed.reason());
+            case Outcome.Failed failed -> LOG.log(System.Logger.Level.INFO, "request {0}: account {1} failed upstream: {2}",
+                    trace.requestId, account.id(), failed.reason());
             default -> throw new IllegalStateException("not a failure: " + outcome);
         }
         lease.release(false);
     }
 
-    private ClientResponse deliver(Lease lease, Outcome outcome, ParsedRequest parsed, List<LiveAccount> eligible) {
+    private ClientResponse deliver(Lease lease, Outcome outcome, ParsedRequest parsed, List<LiveAccount> eligible,
+            RequestTrace trace) {
         UpstreamResponse upstreamResponse = outcome instanceof Outcome.Served served
                 ? served.response() : ((Outcome.Refused) outcome).response();
         String contentType = upstreamResponse.header("Content-Type");
@@ -265,11 +311,19 @@ public final class RotorGateway implements Gateway, Admin {
         headers.put("Content-Type", contentType != null ? contentType : "application/json");
         headers.put(ACCOUNT_HEADER, lease.accountId());
         boolean served = outcome instanceof Outcome.Served;
+        metrics.request(trace.pool, lease.accountId(), upstreamResponse.status(), served ? "served" : "refused");
+        if (streaming) {
+            metrics.streamOpened();
+        }
         return new ClientResponse(upstreamResponse.status(), headers, relay, streaming, () -> {
             try {
                 upstreamResponse.close();
             } finally {
                 lease.release(served && relay.completed());
+                if (streaming) {
+                    metrics.streamClosed();
+                }
+                metrics.requestEnded();
             }
         });
     }
@@ -387,6 +441,11 @@ public final class RotorGateway implements Gateway, Admin {
     @Override
     public Map<String, String> settings() {
         return administration.settings();
+    }
+
+    @Override
+    public String scrape() {
+        return metrics.scrape(registry.all());
     }
 
     /** Writes pending statistics now (tests; the background task does this every second). */

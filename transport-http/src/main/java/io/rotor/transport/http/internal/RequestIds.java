@@ -1,0 +1,26 @@
+package io.rotor.transport.http.internal;
+
+import com.sun.net.httpserver.HttpExchange;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/**
+ * Every request gets an {@code X-Request-Id}: the client's, when it sent a sane one, else a new one.
+ * It is echoed in the response and carried into the engine's log lines.
+ */
+final class RequestIds {
+
+    static final String HEADER = "X-Request-Id";
+    private static final Pattern SANE = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+
+    private RequestIds() {
+    }
+
+    /** Returns the request's id and sets it on the response. */
+    static String assign(HttpExchange exchange) {
+        String given = exchange.getRequestHeaders().getFirst(HEADER);
+        String id = given != null && SANE.matcher(given).matches() ? given : UUID.randomUUID().toString();
+        exchange.getResponseHeaders().set(HEADER, id);
+        return id;
+    }
+}
