@@ -84,12 +84,13 @@ final class DemoCommand implements Callable<Integer> {
             }
         }, "rotor-demo-shutdown");
         Runtime.getRuntime().addShutdownHook(onCtrlC);
+        String masterKey = "demo-master-" + randomHex(16);
         try (DemoUpstream upstream = new DemoUpstream(upstreamKeys(), Clock.systemUTC());
-                RotorRuntime runtime = RotorRuntime.start(config(data, upstream), RotorRuntime.Mode.SERVE)) {
+                RotorRuntime runtime = RotorRuntime.start(config(data, upstream, masterKey), RotorRuntime.Mode.SERVE)) {
             Admin admin = runtime.await(Admin.class);
             String baseUrl = "http://127.0.0.1:" + runtime.await(InboundServer.class).address().getPort();
             CreatedUser user = setUp(admin);
-            introduce(baseUrl, upstream, data, user.apiKey());
+            introduce(baseUrl, upstream, data, user.apiKey(), masterKey);
             show(admin, baseUrl, user.apiKey());
             out.println();
             out.println("Rotor is serving on " + baseUrl + " until Ctrl-C; try the curl line above.");
@@ -113,7 +114,7 @@ final class DemoCommand implements Callable<Integer> {
                 "demo-key-3", new DemoUpstream.Limit(1, Duration.ofSeconds(30)));
     }
 
-    private RotorConfig config(Path data, DemoUpstream upstream) throws IOException {
+    private RotorConfig config(Path data, DemoUpstream upstream, String masterKey) throws IOException {
         int chosen = freeOr(port);
         if (chosen != port) {
             out.println("Port " + port + " is busy; using a free port instead.");
@@ -132,8 +133,7 @@ final class DemoCommand implements Callable<Integer> {
                 "upstream.demo.baseUrl = " + upstream.baseUrl(),
                 "upstream.demo.models = " + DemoUpstream.CHAT_MODEL + "," + DemoUpstream.EMBEDDING_MODEL, ""));
         // Fresh secrets, in memory only: nothing from the environment (ROTOR_MASTER_KEY, …) is used.
-        return RotorConfig.load(file, Map.of("security.encryptionKey", randomHex(32),
-                "security.masterKey", "demo-master-" + randomHex(16)));
+        return RotorConfig.load(file, Map.of("security.encryptionKey", randomHex(32), "security.masterKey", masterKey));
     }
 
     private CreatedUser setUp(Admin admin) {
@@ -146,7 +146,7 @@ final class DemoCommand implements Callable<Integer> {
         return admin.addUser("demo", Account.DEFAULT_POOL);
     }
 
-    private void introduce(String baseUrl, DemoUpstream upstream, Path data, String userKey) {
+    private void introduce(String baseUrl, DemoUpstream upstream, Path data, String userKey, String masterKey) {
         out.println("Rotor demo: the gateway on " + baseUrl + ", a fake OpenAI-compatible upstream on "
                 + upstream.baseUrl() + ".");
         out.println("Store: " + data + " (temporary, deleted on exit).");
@@ -158,6 +158,8 @@ final class DemoCommand implements Callable<Integer> {
         out.println("Try it (add \"stream\":true to the body for server-sent events):");
         out.println("  " + CURL_PREFIX + baseUrl + "/v1/chat/completions -H 'Authorization: Bearer " + userKey + "'"
                 + " -H 'Content-Type: application/json' -d '" + chatBody() + "'");
+        out.println("The admin API takes this demo's master key: curl -s " + baseUrl + "/admin/accounts -H"
+                + " 'Authorization: Bearer " + masterKey + "'");
         out.println();
     }
 
@@ -169,7 +171,7 @@ final class DemoCommand implements Callable<Integer> {
         HttpResponse<String> last;
         do {
             last = request(++n, admin, baseUrl, userKey, names);
-        } while (last.statusCode() == 200 && n < MAX_SHOW_REQUESTS);
+        } while (last.statusCode() == 200 && n < MAX_SHOW_REQUESTS && stop.getCount() > 0);
         if (last.statusCode() != 429) {
             return;
         }

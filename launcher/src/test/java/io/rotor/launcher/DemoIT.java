@@ -74,6 +74,15 @@ class DemoIT {
             assertTrue(response.headers().firstValue("X-Rotor-Account").orElse("").startsWith("acc_"));
             assertTrue(response.body().contains("Hello from the demo upstream"), response.body());
             runCurlIfInstalled(curl.group());
+            Matcher master = Pattern.compile("curl -s (\\S+/admin/accounts) -H 'Authorization: Bearer ([^']+)'")
+                    .matcher(output);
+            assertTrue(master.find(), output);
+            HttpResponse<String> accounts = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create(master.group(1))).header("Authorization", "Bearer " + master.group(2)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, accounts.statusCode(), accounts.body());
+            assertEquals(3, RotorHarness.json(accounts.body()).get("data").size());
+            assertFalse(accounts.body().contains("demo-key-"), "no secret in the admin API");
 
             Matcher store = Pattern.compile("Store: (\\S+) \\(temporary").matcher(output);
             assertTrue(store.find(), output);
