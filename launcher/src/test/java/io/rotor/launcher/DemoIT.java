@@ -58,8 +58,10 @@ class DemoIT {
             List<String> servedBy = Pattern.compile("HTTP 200 {2}served by (demo-\\d)").matcher(output).results()
                     .map(m -> m.group(1)).toList();
             assertEquals(List.of("demo-1", "demo-2", "demo-3"), servedBy.subList(0, 3), output);
-            assertTrue(output.contains("demo-3 cools down for 30 s: rate-limited by upstream"), output);
-            assertTrue(output.contains("cools down for 4 s: request limit of 3"), output);
+            assertTrue(Pattern.compile("demo-3 cools down for \\d+ s: rate-limited by upstream").matcher(output).find(),
+                    "the upstream's 429 cooled demo-3 down:\n" + output);
+            assertTrue(Pattern.compile("demo-\\d cools down for \\d s: request limit of 3").matcher(output).find(),
+                    "the window limit cooled an account down:\n" + output);
             assertTrue(Pattern.compile("HTTP 429 {2}NO_AVAILABLE_ACCOUNTS, Retry-After: \\d+ s").matcher(output).find(),
                     output);
             String afterWaiting = output.substring(output.indexOf("Waiting"));
