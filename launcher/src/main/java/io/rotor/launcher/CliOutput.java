@@ -1,15 +1,23 @@
 package io.rotor.launcher;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.rotor.api.Account;
+import io.rotor.api.AccountStats;
+import io.rotor.api.PoolInfo;
+import io.rotor.api.StatsSummary;
 import io.rotor.api.User;
+import io.rotor.api.Views;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
-/** Renders accounts and users for the CLI: the contract's JSON objects, or aligned tables. Never a secret. */
+/**
+ * Renders Rotor's objects for the CLI: {@code --json} prints the contract's objects from {@link Views}
+ * (the same ones the admin API sends), otherwise aligned text tables. Neither ever holds a secret.
+ */
 final class CliOutput {
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -17,52 +25,29 @@ final class CliOutput {
     private CliOutput() {
     }
 
-    static String accountsJson(List<Account> accounts) {
-        ObjectNode root = JSON.createObjectNode();
-        ArrayNode data = root.putArray("data");
-        accounts.forEach(account -> data.add(accountNode(account)));
-        return write(root);
+    /** Prints a view (a map or list from {@link Views}) as indented JSON. */
+    static String json(Object view) {
+        try {
+            return JSON.writeValueAsString(view);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot render JSON", e);
+        }
     }
 
-    static ObjectNode accountNode(Account account) {
-        ObjectNode node = JSON.createObjectNode();
-        node.put("id", account.id());
-        node.put("upstream", account.upstream());
-        node.put("pool", account.pool());
-        node.put("name", account.name());
-        if (account.email() != null) {
-            node.put("email", account.maskedEmail());
-        }
-        node.put("status", account.status().wireName());
-        if (account.statusReason() != null) {
-            node.put("statusReason", account.statusReason());
-        }
-        node.put("priority", account.priority());
-        node.put("weight", account.weight());
-        ArrayNode tags = node.putArray("tags");
-        account.tags().forEach(tags::add);
-        node.put("maxConcurrent", account.maxConcurrent());
-        node.put("createdAt", text(account.createdAt()));
-        node.put("lastUsed", text(account.lastUsed()));
-        ObjectNode stats = node.putObject("stats");
-        stats.put("totalRequests", account.stats().totalRequests());
-        stats.put("successfulRequests", account.stats().successfulRequests());
-        stats.put("failedRequests", account.stats().failedRequests());
-        stats.put("rateLimitHits", account.stats().rateLimitHits());
-        stats.put("lastRequestAt", text(account.stats().lastRequestAt()));
-        ObjectNode rateLimit = node.putObject("rateLimit");
-        rateLimit.put("requestsThisWindow", account.rateLimit().requestsThisWindow());
-        rateLimit.put("windowStart", text(account.rateLimit().windowStart()));
-        rateLimit.put("blockedUntil", text(account.rateLimit().blockedUntil()));
-        return node;
+    static String accountsJson(List<Account> accounts) {
+        return json(Views.list(accounts.stream().map(account -> Views.account(account, false)).toList()));
     }
 
     static String usersJson(List<User> users) {
-        ObjectNode root = JSON.createObjectNode();
-        ArrayNode data = root.putArray("data");
-        users.forEach(user -> data.addObject().put("id", user.id()).put("name", user.name()).put("pool", user.pool())
-                .put("createdAt", text(user.createdAt())));
-        return write(root);
+        return json(Views.list(users.stream().map(Views::user).toList()));
+    }
+
+    static String poolsJson(List<PoolInfo> pools) {
+        return json(Views.list(pools.stream().map(Views::pool).toList()));
+    }
+
+    static String statisticsJson(List<Account> accounts) {
+        return json(Views.statistics(accounts));
     }
 
     static String accountsTable(List<Account> accounts, boolean stats) {
@@ -71,9 +56,9 @@ final class CliOutput {
                 : new Table("ID", "UPSTREAM", "POOL", "NAME", "STATUS", "PRIORITY", "WEIGHT", "TAGS");
         for (Account a : accounts) {
             if (stats) {
-                table.row(a.id(), a.upstream(), a.pool(), a.displayName(), a.status().wireName(),
-                        a.stats().totalRequests(), a.stats().successfulRequests(), a.stats().failedRequests(),
-                        a.stats().rateLimitHits(), String.format("%.1f%%", a.stats().successRate() * 100));
+                AccountStats s = a.stats();
+                table.row(a.id(), a.upstream(), a.pool(), a.displayName(), a.status().wireName(), s.totalRequests(),
+                        s.successfulRequests(), s.failedRequests(), s.rateLimitHits(), percent(s.successRate()));
             } else {
                 table.row(a.id(), a.upstream(), a.pool(), a.displayName(), a.status().wireName(), a.priority(),
                         a.weight(), String.join(",", a.tags()));
@@ -82,35 +67,63 @@ final class CliOutput {
         return table.render(accounts.isEmpty() ? "No accounts." : null);
     }
 
+    /** The seed's {@code accounts-cli stats}: one row per account, then the totals. */
+    static String statisticsTable(List<Account> accounts) {
+        Table table = new Table("ID", "NAME", "POOL", "STATUS", "REQUESTS", "OK", "FAILED", "429s", "SUCCESS");
+        for (Account a : accounts) {
+            AccountStats s = a.stats();
+            table.row(a.id(), a.displayName(), a.pool(), a.status().wireName(), s.totalRequests(),
+                    s.successfulRequests(), s.failedRequests(), s.rateLimitHits(), percent(s.successRate()));
+        }
+        StatsSummary total = StatsSummary.of(accounts);
+        table.row("total", total.totalAccounts() + " accounts", "", total.activeAccounts() + " active",
+                total.totalRequests(), total.successfulRequests(), total.failedRequests(), total.rateLimitHits(),
+                percent(total.successRate()));
+        return table.render(null);
+    }
+
     static String usersTable(List<User> users) {
         Table table = new Table("ID", "NAME", "POOL", "CREATED");
         users.forEach(u -> table.row(u.id(), u.name(), u.pool(), text(u.createdAt())));
         return table.render(users.isEmpty() ? "No users." : null);
     }
 
-    private static String text(Instant instant) {
-        return instant == null ? null : instant.toString();
+    static String poolsTable(List<PoolInfo> pools) {
+        Table table = new Table("POOL", "STRATEGY", "PER-ACCOUNT", "WINDOW-MS", "COOLDOWN-MS", "RETRIES", "ACCOUNTS",
+                "AVAILABLE", "USERS");
+        List<String> notes = new ArrayList<>();
+        for (PoolInfo p : pools) {
+            table.row(p.name(), p.activeStrategy().equals(p.strategy()) ? p.strategy()
+                    : p.strategy() + " (using " + p.activeStrategy() + ")", p.perAccount() == 0 ? "unlimited"
+                    : p.perAccount(), p.windowMs(), p.cooldownMs(), p.maxRetries(), p.accounts(), p.available(),
+                    p.users());
+            if (p.note() != null) {
+                notes.add("Pool " + p.name() + ": " + p.note() + ".");
+            }
+        }
+        String rendered = table.render(null);
+        return notes.isEmpty() ? rendered : rendered + "\n" + String.join("\n", notes);
     }
 
-    private static String write(Object node) {
-        try {
-            return JSON.writeValueAsString(node);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException("cannot render JSON", e);
-        }
+    private static String percent(double share) {
+        return String.format("%.1f%%", share * 100);
+    }
+
+    private static String text(Instant instant) {
+        return instant == null ? null : instant.toString();
     }
 
     /** A plain left-aligned text table. */
     private static final class Table {
         private final List<String> header;
-        private final java.util.ArrayList<List<String>> rows = new java.util.ArrayList<>();
+        private final List<List<String>> rows = new ArrayList<>();
 
         Table(String... header) {
             this.header = List.of(header);
         }
 
         void row(Object... cells) {
-            rows.add(java.util.Arrays.stream(cells).map(c -> c == null ? "-" : String.valueOf(c)).toList());
+            rows.add(Arrays.stream(cells).map(c -> c == null ? "-" : String.valueOf(c)).toList());
         }
 
         String render(String emptyMessage) {
@@ -131,10 +144,14 @@ final class CliOutput {
         }
 
         private static void append(StringBuilder out, List<String> cells, int[] widths) {
+            StringBuilder line = new StringBuilder();
             for (int i = 0; i < cells.size(); i++) {
-                out.append(String.format("%-" + widths[i] + "s", cells.get(i)));
-                out.append(i + 1 < cells.size() ? "  " : "\n");
+                line.append(String.format("%-" + widths[i] + "s", cells.get(i)));
+                if (i + 1 < cells.size()) {
+                    line.append("  ");
+                }
             }
+            out.append(line.toString().stripTrailing()).append('\n');
         }
     }
 }

@@ -24,6 +24,13 @@ public final class Main {
             line.getErr().println("rotor: " + describe(failure));
             return 1;
         });
+        // One line, not picocli's usage dump: scripts read the reason, people read --help.
+        commandLine.setParameterExceptionHandler((failure, arguments) -> {
+            CommandLine line = failure.getCommandLine();
+            line.getErr().println("rotor: " + failure.getMessage() + " (see: "
+                    + line.getCommandSpec().qualifiedName() + " --help)");
+            return line.getCommandSpec().exitCodeOnInvalidInput();
+        });
         return commandLine.execute(effective);
     }
 

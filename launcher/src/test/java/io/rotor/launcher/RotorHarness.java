@@ -69,6 +69,11 @@ final class RotorHarness implements AutoCloseable {
         return runtime.await(Admin.class);
     }
 
+    /** A service of the running gateway, e.g. its SecretCipher. */
+    <T> T service(Class<T> type) {
+        return runtime.await(type);
+    }
+
     Path storeFile() {
         return dir.resolve("data/accounts.json");
     }
