@@ -113,7 +113,7 @@ final class GraalJsRuntime implements AutoCloseable {
                     // Only a head start: the scripts run all the same, if slower at first.
                     LOG.log(System.Logger.Level.DEBUG, "GraalJS warm-up failed: " + e);
                 }
-                LOG.log(System.Logger.Level.INFO, "GraalJS engine started in {0} ms",
+                LOG.log(System.Logger.Level.INFO, "GraalJS engine started in {0,number,#} ms",
                         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
             }
             return engine;

@@ -61,7 +61,6 @@ final class ScriptContext {
     private final AtomicLong deadline = new AtomicLong(IDLE);
     private Value harness;
     private Value pick;
-    private boolean called;
 
     private ScriptContext(GraalJsRuntime runtime, Context context) {
         this.runtime = runtime;
@@ -115,13 +114,11 @@ final class ScriptContext {
     /**
      * Calls {@code pick(accounts, request)} with the frozen input decoded from {@code inputJson}.
      *
+     * @param limit how long the call may run
      * @return the id returned, or null when the script returned null or undefined
      * @throws ScriptFailure if the script throws, overruns or returns something other than a string or null
      */
-    String pick(String inputJson) throws ScriptFailure {
-        // The first call also compiles the function bodies it reaches: it gets the loading limit.
-        Duration limit = called ? runtime.timeout() : runtime.loadTimeout();
-        called = true;
+    String pick(String inputJson, Duration limit) throws ScriptFailure {
         return timed(limit, false, () -> {
             Value result = harness.execute(pick, inputJson);
             if (result.isNull()) {

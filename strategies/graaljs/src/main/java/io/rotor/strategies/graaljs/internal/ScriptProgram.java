@@ -2,9 +2,11 @@ package io.rotor.strategies.graaljs.internal;
 
 import io.rotor.api.Candidate;
 import io.rotor.api.PickRequest;
+import java.time.Duration;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.graalvm.polyglot.Source;
 
@@ -23,6 +25,7 @@ final class ScriptProgram implements AutoCloseable {
     private final Queue<ScriptContext> idle = new ConcurrentLinkedQueue<>();
     private final AtomicInteger idleCount = new AtomicInteger();
     private final AtomicInteger created = new AtomicInteger();
+    private final AtomicBoolean firstPickDone = new AtomicBoolean();
     private volatile Source source;
     private volatile ScriptFailure loadFailure;
     private volatile boolean loaded;
@@ -51,8 +54,11 @@ final class ScriptProgram implements AutoCloseable {
      */
     String pick(List<Candidate> candidates, PickRequest request) throws ScriptFailure {
         ScriptContext context = borrow();
+        // The first pick also compiles the function bodies it reaches (shared by every context
+        // afterwards), so it gets the loading limit; a script that loops for ever pays that once.
+        Duration limit = firstPickDone.compareAndSet(false, true) ? runtime.loadTimeout() : runtime.timeout();
         try {
-            return context.pick(PickInput.json(candidates, request));
+            return context.pick(PickInput.json(candidates, request), limit);
         } finally {
             giveBack(context);
         }
