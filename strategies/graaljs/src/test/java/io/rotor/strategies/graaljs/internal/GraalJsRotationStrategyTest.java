@@ -206,6 +206,20 @@ class GraalJsRotationStrategyTest {
                 throwing.lastError());
     }
 
+    @Test
+    void theLogLineNamesTheFileTheErrorAndTheScriptLine() {
+        // The README's example, with its typo.
+        GraalJsRotationStrategy typo = strategy(runtime, "prefer-eu", """
+                // plugins/prefer-eu.js
+                function pick(accounts, request) {
+                  const eu = accounts.filter(account => account.tag.includes('eu'));
+                  return (eu[0] || accounts[0]).id;
+                }""");
+        assertEquals("a", typo.pick(ABC, REQUEST));
+        assertEquals("script plugins/prefer-eu.js threw TypeError: Cannot read property 'includes' of undefined"
+                + " (line 3); this pick used round-robin", typo.lastError());
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"42", "true", "{ id: accounts[0].id }", "[accounts[0].id]", "function () {}", "Symbol('a')"})
     void aResultThatIsNotAnIdFallsBackAndCountsAnError(String result) {
