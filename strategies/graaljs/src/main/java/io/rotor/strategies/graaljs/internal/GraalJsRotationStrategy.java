@@ -62,6 +62,9 @@ public final class GraalJsRotationStrategy implements RotationStrategy {
             picked = program.pick(candidates, request);
         } catch (ScriptFailure failure) {
             return fallBack(failure.getMessage(), candidates, request);
+        } catch (RuntimeException e) {
+            // Not expected from GraalJS, but a request must never fail because of a script.
+            return fallBack("failed: " + e, candidates, request);
         }
         if (picked != null && !offered(picked, candidates)) {
             return fallBack("returned '" + shorten(picked) + "', which is not one of the " + candidates.size()

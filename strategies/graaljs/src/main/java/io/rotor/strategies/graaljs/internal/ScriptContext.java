@@ -168,12 +168,12 @@ final class ScriptContext {
             return call.run();
         } catch (PolyglotException e) {
             throw failure(e, limit, loading);
-        } catch (IllegalStateException e) {
-            // The watchdog closed the context between two host calls into it.
-            if (deadline.get() == CANCELLED) {
+        } catch (RuntimeException e) {
+            if (deadline.getAndSet(CANCELLED) == CANCELLED) {
+                // The watchdog closed the context between two host calls into it.
                 throw timedOut(limit, loading);
             }
-            throw new ScriptFailure("failed: " + e.getMessage(), loading);
+            throw new ScriptFailure("failed: " + e, loading);
         } finally {
             runtime.unwatch(this);
             long started = deadline.get();
@@ -200,26 +200,28 @@ final class ScriptContext {
         return new ScriptFailure((loading ? "failed while loading: " : "threw ") + e.getMessage() + where, loading);
     }
 
-    /** " (line N)" for the script line the error came from, or "" when it did not come from the script. */
+    /**
+     * " (line N)" for the script line the error came from (where it was thrown, or the innermost
+     * script frame when a built-in threw it), or "" when no script line is involved.
+     */
     private static String where(PolyglotException e) {
-        SourceSection location = e.getSourceLocation();
-        if (location == null) {
-            for (PolyglotException.StackFrame frame : e.getPolyglotStackTrace()) {
-                if (frame.isGuestFrame() && frame.getSourceLocation() != null) {
-                    location = frame.getSourceLocation();
-                    break;
-                }
+        if (inScript(e.getSourceLocation())) {
+            return " (line " + e.getSourceLocation().getStartLine() + ")";
+        }
+        for (PolyglotException.StackFrame frame : e.getPolyglotStackTrace()) {
+            if (frame.isGuestFrame() && inScript(frame.getSourceLocation())) {
+                return " (line " + frame.getSourceLocation().getStartLine() + ")";
             }
         }
-        if (location == null || location.getSource().isInternal() || isHarness(location)) {
-            return "";
-        }
-        return " (line " + location.getStartLine() + ")";
+        return "";
     }
 
-    private static boolean isHarness(SourceSection location) {
+    private static boolean inScript(SourceSection location) {
+        if (location == null || location.getSource().isInternal()) {
+            return false;
+        }
         String name = location.getSource().getName();
-        return name.equals(HARNESS.getName()) || name.equals(WARM_UP_PICK.getName());
+        return !name.equals(HARNESS.getName()) && !name.equals(WARM_UP_PICK.getName());
     }
 
     private static ScriptFailure timedOut(Duration limit, boolean loading) {

@@ -18,6 +18,12 @@ import org.graalvm.polyglot.Source;
  */
 final class ScriptProgram implements AutoCloseable {
 
+    /**
+     * Contexts kept for reuse at least: picks run on virtual threads, so rarely more run at once
+     * than there are processors, but a context costs milliseconds to make and should not churn.
+     */
+    static final int MIN_IDLE = 8;
+
     private final GraalJsRuntime runtime;
     private final String fileName;
     private final String text;
@@ -39,7 +45,7 @@ final class ScriptProgram implements AutoCloseable {
         this.runtime = runtime;
         this.fileName = fileName;
         this.text = text;
-        this.maxIdle = Math.max(2, 2 * Runtime.getRuntime().availableProcessors());
+        this.maxIdle = Math.max(MIN_IDLE, 2 * Runtime.getRuntime().availableProcessors());
     }
 
     String text() {

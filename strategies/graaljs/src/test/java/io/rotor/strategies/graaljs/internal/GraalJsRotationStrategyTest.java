@@ -107,7 +107,8 @@ class GraalJsRotationStrategyTest {
                 function pick(accounts) { accounts.push({ id: 'x' }); return 'x'; }""");
         assertEquals("a", strict.pick(ABC, REQUEST), "falls back to round-robin");
         assertEquals(1, strict.errors());
-        assertTrue(strict.lastError().contains("TypeError"), strict.lastError());
+        assertTrue(strict.lastError().startsWith("script plugins/strict.js threw TypeError: "), strict.lastError());
+        assertTrue(strict.lastError().endsWith(" (line 2); this pick used round-robin"), strict.lastError());
     }
 
     /** Each probe returns 'b' if the capability worked and 'a' if it was refused. */
@@ -290,7 +291,7 @@ class GraalJsRotationStrategyTest {
     void concurrentPicksShareAFewPooledContextsAndNeverMixUpTheirInputs() throws Exception {
         GraalJsRotationStrategy byAttempt = strategy(runtime, "by-attempt", """
                 function pick(accounts, request) { return accounts[request.attempt % accounts.length].id; }""");
-        int threads = 8;
+        int threads = ScriptProgram.MIN_IDLE - 2;
         int picksPerThread = 300;
         List<Candidate> five = Scripts.numbered(5);
         CountDownLatch start = new CountDownLatch(1);
