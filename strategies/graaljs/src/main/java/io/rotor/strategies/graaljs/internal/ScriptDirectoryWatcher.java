@@ -167,12 +167,12 @@ public final class ScriptDirectoryWatcher {
     private void apply(Map<String, Found> files) {
         files.forEach((fileName, file) -> {
             if (file == null) {
-                remove(fileName);
+                remove(fileName, "is gone");
             } else if (file.problem() != null) {
                 if (!file.problem().equals(refused.put(fileName, file.problem()))) {
                     LOG.log(System.Logger.Level.WARNING, "script " + label(fileName) + " " + file.problem());
                 }
-                remove(fileName);
+                remove(fileName, "is ignored now");
             } else {
                 load(fileName, file.text());
             }
@@ -229,12 +229,12 @@ public final class ScriptDirectoryWatcher {
                 + " until the file is fixed (pools using it fall back to round-robin)");
     }
 
-    private void remove(String fileName) {
+    private void remove(String fileName, String why) {
         Registered removed = registered.remove(fileName);
         if (removed != null) {
             removed.registration.unregister();
             removed.strategy.close();
-            LOG.log(System.Logger.Level.INFO, "script " + label(fileName) + " is gone; strategy '"
+            LOG.log(System.Logger.Level.INFO, "script " + label(fileName) + " " + why + "; strategy '"
                     + removed.strategy.name() + "' removed (pools using it fall back to round-robin)");
         }
     }
