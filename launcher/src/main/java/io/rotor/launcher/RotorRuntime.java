@@ -81,6 +81,7 @@ public final class RotorRuntime implements AutoCloseable {
         putIfSet(properties, "rotor.security.masterKey", config.secret("security.masterKey"));
         putIfSet(properties, "rotor.security.encryptionKey", config.secret("security.encryptionKey"));
         properties.put("rotor.generateMasterKey", String.valueOf(mode == Mode.SERVE));
+        properties.put("rotor.mode", mode.name().toLowerCase());
         Felix felix = new Felix(properties);
         RotorRuntime runtime = new RotorRuntime(felix, storage);
         try {

@@ -93,8 +93,10 @@ public final class GraalJsRotationStrategy implements RotationStrategy {
         return false;
     }
 
+    /** The id as it may appear in one log line: short, and without line breaks or other control characters. */
     private static String shorten(String id) {
-        return id.length() <= MAX_ID_SHOWN ? id : id.substring(0, MAX_ID_SHOWN) + "…";
+        String shown = id.length() <= MAX_ID_SHOWN ? id : id.substring(0, MAX_ID_SHOWN) + "…";
+        return shown.replaceAll("\\p{Cntrl}", "?");
     }
 
     /** Runs a new version of the file from the next pick on; the old version's contexts are closed. */

@@ -31,6 +31,8 @@ final class GraalJsRuntime implements AutoCloseable {
     private final Duration timeout;
     private final Set<ScriptContext> running = ConcurrentHashMap.newKeySet();
     private volatile Engine engine;
+    /** Set once the engine is warmed up; until then other threads wait rather than race the warm-up. */
+    private volatile boolean ready;
     private Thread watchdog;
     private boolean closed;
 
@@ -55,9 +57,9 @@ final class GraalJsRuntime implements AutoCloseable {
         return timeout.compareTo(MIN_LOAD_TIMEOUT) > 0 ? timeout : MIN_LOAD_TIMEOUT;
     }
 
-    /** Whether the engine exists, i.e. some script has already been run. */
+    /** Whether the engine is up and warmed, i.e. some script has already been run. */
     boolean started() {
-        return engine != null;
+        return ready;
     }
 
     /**
@@ -95,10 +97,10 @@ final class GraalJsRuntime implements AutoCloseable {
     }
 
     private Engine engine() {
-        Engine current = engine;
-        if (current != null) {
-            return current;
+        if (ready) {
+            return engine;
         }
+        // The thread creating the engine comes back here (re-entering) for the warm-up's context.
         synchronized (this) {
             if (closed) {
                 throw new IllegalStateException("the script runtime is closed");
@@ -113,6 +115,7 @@ final class GraalJsRuntime implements AutoCloseable {
                     // Only a head start: the scripts run all the same, if slower at first.
                     LOG.log(System.Logger.Level.DEBUG, "GraalJS warm-up failed: " + e);
                 }
+                ready = true;
                 LOG.log(System.Logger.Level.INFO, "GraalJS engine started in {0,number,#} ms",
                         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
             }

@@ -193,11 +193,12 @@ final class ScriptContext {
         if (!e.isGuestException() || e.isExit() || e.isInterrupted() || e.isResourceExhausted() || e.isInternalError()) {
             deadline.set(CANCELLED);
         }
-        String where = where(e);
         if (e.isSyntaxError()) {
-            return new ScriptFailure("does not compile: " + e.getMessage() + where, true);
+            // GraalJS's message names the file, line and column, then quotes the line: keep the first line.
+            return new ScriptFailure("does not compile: " + firstLine(e.getMessage()), true);
         }
-        return new ScriptFailure((loading ? "failed while loading: " : "threw ") + e.getMessage() + where, loading);
+        return new ScriptFailure((loading ? "failed while loading: " : "threw ") + firstLine(e.getMessage())
+                + where(e), loading);
     }
 
     /**
@@ -216,6 +217,16 @@ final class ScriptContext {
         return "";
     }
 
+    /** A failure is logged as one line, whatever the script put in its error message. */
+    private static String firstLine(String message) {
+        if (message == null) {
+            return "an error without a message";
+        }
+        String trimmed = message.strip();
+        int end = trimmed.indexOf('\n');
+        return end < 0 ? trimmed : trimmed.substring(0, end).strip();
+    }
+
     private static boolean inScript(SourceSection location) {
         if (location == null || location.getSource().isInternal()) {
             return false;
@@ -226,7 +237,7 @@ final class ScriptContext {
 
     private static ScriptFailure timedOut(Duration limit, boolean loading) {
         return new ScriptFailure((loading ? "top-level code " : "") + "ran longer than " + limit.toMillis()
-                + " ms and was stopped", loading);
+                + " ms and was stopped", loading, true);
     }
 
     private static String describe(Value value) {

@@ -46,6 +46,9 @@ import org.osgi.service.metatype.annotations.Designate;
 public final class ScriptDirectoryWatcher {
 
     static final long DEFAULT_TIMEOUT_MS = 50;
+    /** Framework property set by the launcher: {@code serve} or {@code cli}. */
+    static final String MODE_PROPERTY = "rotor.mode";
+    static final String CLI_MODE = "cli";
     static final Duration POLL_INTERVAL = Duration.ofMillis(500);
     static final long MAX_SCRIPT_BYTES = 1 << 20;
 
@@ -69,11 +72,15 @@ public final class ScriptDirectoryWatcher {
     @Activate
     public ScriptDirectoryWatcher(BundleContext context, ScriptsConfiguration config) {
         this(Path.of(config.plugins_dir()), timeout(config.script_timeoutMs()), StrategyRegistry.of(context));
-        poller.scheduleWithFixedDelay(this::lookSafely, POLL_INTERVAL.toMillis(), POLL_INTERVAL.toMillis(),
-                TimeUnit.MILLISECONDS);
+        // A CLI command never picks: it need not read, register or watch anything.
+        if (!CLI_MODE.equals(context.getProperty(MODE_PROPERTY))) {
+            start();
+            poller.scheduleWithFixedDelay(this::lookSafely, POLL_INTERVAL.toMillis(), POLL_INTERVAL.toMillis(),
+                    TimeUnit.MILLISECONDS);
+        }
     }
 
-    /** Reads the folder once and registers what it holds; {@link #look()} applies later changes. */
+    /** Watches {@code directory} once {@link #start()}ed; {@link #look()} applies the changes since. */
     ScriptDirectoryWatcher(Path directory, Duration timeout, StrategyRegistry registry) {
         this.directory = directory.toAbsolutePath().normalize();
         this.runtime = new GraalJsRuntime(timeout);
@@ -83,12 +90,16 @@ public final class ScriptDirectoryWatcher {
             thread.setDaemon(true);
             return thread;
         });
-        // At start every file counts as settled: the strategies are there before the first request.
-        synchronized (this) {
-            Map<String, Found> found = list();
-            previousLook = found;
-            apply(found);
-        }
+    }
+
+    /**
+     * Reads the folder and registers what it holds. Every file counts as settled here, so the
+     * strategies are there before the server takes its first request.
+     */
+    synchronized void start() {
+        Map<String, Found> found = list();
+        previousLook = found;
+        apply(found);
     }
 
     private static Duration timeout(long millis) {
@@ -191,7 +202,7 @@ public final class ScriptDirectoryWatcher {
         ScriptProgram program = new ScriptProgram(runtime, fileName, text);
         if (runtime.started()) {
             ScriptFailure failure = program.verify();
-            if (failure != null) {
+            if (failure != null && failure.permanent()) {
                 program.close();
                 refuse(fileName, text, failure);
                 return;
@@ -250,7 +261,7 @@ public final class ScriptDirectoryWatcher {
             if (failure == null && runtime.started() && !program.loaded()) {
                 failure = program.verify();
             }
-            if (failure != null) {
+            if (failure != null && failure.permanent()) {
                 refuse(entry.getKey(), program.text(), failure);
             }
         }

@@ -23,6 +23,8 @@ final class ScriptProgram implements AutoCloseable {
      * than there are processors, but a context costs milliseconds to make and should not churn.
      */
     static final int MIN_IDLE = 8;
+    /** Top-level code that overruns its limit this many times in a row is taken for an endless loop. */
+    static final int LOAD_TIMEOUTS_TO_REFUSE = 2;
 
     private final GraalJsRuntime runtime;
     private final String fileName;
@@ -32,6 +34,7 @@ final class ScriptProgram implements AutoCloseable {
     private final AtomicInteger idleCount = new AtomicInteger();
     private final AtomicInteger created = new AtomicInteger();
     private final AtomicBoolean firstPickDone = new AtomicBoolean();
+    private final AtomicInteger loadTimeoutsInARow = new AtomicInteger();
     private volatile Source source;
     private volatile ScriptFailure loadFailure;
     private volatile boolean loaded;
@@ -73,7 +76,8 @@ final class ScriptProgram implements AutoCloseable {
     /**
      * Loads the script into a first context now (it then serves the first pick).
      *
-     * @return why the script does not load, or null when it does
+     * @return why the script did not load, or null when it did; only a {@link ScriptFailure#permanent()}
+     *         failure means it never will
      */
     ScriptFailure verify() {
         try {
@@ -117,9 +121,14 @@ final class ScriptProgram implements AutoCloseable {
         try {
             ScriptContext context = ScriptContext.load(runtime, source());
             created.incrementAndGet();
+            loadTimeoutsInARow.set(0);
             loaded = true;
             return context;
         } catch (ScriptFailure e) {
+            // A machine busy enough to stall loading once must not get a good script refused for good.
+            if (e.timeout() && e.permanent() && loadTimeoutsInARow.incrementAndGet() < LOAD_TIMEOUTS_TO_REFUSE) {
+                throw e.notPermanent();
+            }
             if (e.permanent()) {
                 loadFailure = e;
             }

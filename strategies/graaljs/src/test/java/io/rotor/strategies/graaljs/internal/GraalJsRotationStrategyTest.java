@@ -262,6 +262,34 @@ class GraalJsRotationStrategyTest {
         assertNotNull(failure);
         assertTrue(failure.permanent());
         assertTrue(broken.lastError().startsWith("script plugins/broken.js "), broken.lastError());
+        assertFalse(broken.lastError().contains("\n"), "one line: " + broken.lastError());
+    }
+
+    @Test
+    void topLevelCodeThatOverrunsOnceIsNotHeldAgainstTheScript() {
+        long until = System.currentTimeMillis() + limited.loadTimeout().toMillis() + 500;
+        GraalJsRotationStrategy slowOnce = strategy(limited, "slow-once", """
+                while (Date.now() < %d) {}
+                function pick(accounts) { return accounts[1].id; }""".formatted(until));
+        assertEquals("a", slowOnce.pick(ABC, REQUEST), "the first load overran: round-robin");
+        assertNull(slowOnce.program().loadFailure());
+        assertEquals("b", slowOnce.pick(ABC, REQUEST), "the second load finished in time");
+        assertEquals(1, slowOnce.errors());
+    }
+
+    @Test
+    void everyFailureIsReportedOnOneLine() {
+        GraalJsRotationStrategy multiline = strategy(runtime, "multiline", """
+                function pick(accounts, request) {
+                  if (request.attempt === 0) throw new Error('first\\nsecond');
+                  return 'not\\nan id';
+                }""");
+        multiline.pick(ABC, REQUEST);
+        assertEquals("script plugins/multiline.js threw Error: first (line 2); this pick used round-robin",
+                multiline.lastError());
+        multiline.pick(ABC, new PickRequest("m", "u", "default", 1));
+        assertEquals("script plugins/multiline.js returned 'not?an id', which is not one of the 3 accounts offered;"
+                + " this pick used round-robin", multiline.lastError());
     }
 
     @Test

@@ -52,6 +52,7 @@ class ScriptDirectoryWatcherTest {
 
     private ScriptDirectoryWatcher start() throws IOException {
         watcher = new ScriptDirectoryWatcher(plugins(), Duration.ofSeconds(10), registry);
+        watcher.start();
         return watcher;
     }
 
@@ -245,6 +246,7 @@ class ScriptDirectoryWatcherTest {
     @Test
     void aMissingFolderRegistersNothingAndIsPickedUpWhenCreated() throws IOException {
         watcher = new ScriptDirectoryWatcher(root.resolve("not-yet"), Duration.ofSeconds(10), registry);
+        watcher.start();
         assertTrue(registry.live.isEmpty());
         Files.createDirectories(root.resolve("not-yet"));
         Files.writeString(root.resolve("not-yet/later.js"), FIRST);
