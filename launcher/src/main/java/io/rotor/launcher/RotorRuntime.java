@@ -44,7 +44,10 @@ public final class RotorRuntime implements AutoCloseable {
     private static final Duration SERVICE_TIMEOUT = Duration.ofSeconds(20);
     /** The API version the system bundle exports; keep in step with io.rotor.api's package-info. */
     private static final String API_PACKAGES = "io.rotor.api;version=0.1.0,"
-            + "org.osgi.service.cm;version=1.6.1";
+            + "org.osgi.service.cm;version=1.6.1,"
+            // GraalJS (no bundle) from the class path, for the script strategies bundle; keep in step with graalvm.version.
+            + "org.graalvm.polyglot;version=25.4.4,org.graalvm.polyglot.proxy;version=25.4.4,"
+            + "org.graalvm.polyglot.io;version=25.4.4,org.graalvm.options;version=25.4.4";
 
     private final Felix framework;
     private final Path storage;
@@ -78,6 +81,7 @@ public final class RotorRuntime implements AutoCloseable {
         putIfSet(properties, "rotor.security.masterKey", config.secret("security.masterKey"));
         putIfSet(properties, "rotor.security.encryptionKey", config.secret("security.encryptionKey"));
         properties.put("rotor.generateMasterKey", String.valueOf(mode == Mode.SERVE));
+        properties.put("rotor.mode", mode.name().toLowerCase());
         Felix felix = new Felix(properties);
         RotorRuntime runtime = new RotorRuntime(felix, storage);
         try {
