@@ -117,12 +117,14 @@ public final class SqliteAccountStore implements AccountStore, AutoCloseable {
         boolean apply(Connection connection) throws SQLException;
     }
 
+    /** The two connections and the one statement kept prepared, opened on first use. */
+    private record Connections(Connection writer, Connection reader, PreparedStatement revisionQuery) {
+    }
+
     private final Path file;
     private final ReentrantLock writeLock = new ReentrantLock();
     private final ReentrantLock readLock = new ReentrantLock();
-    private final Connection writer;
-    private final Connection reader;
-    private final PreparedStatement revisionQuery;
+    private volatile Connections connections;
     private StoreSnapshot cached;
     private boolean closed;
 
@@ -132,33 +134,12 @@ public final class SqliteAccountStore implements AccountStore, AutoCloseable {
     }
 
     /**
-     * Opens (creating it, mode 0600, if needed) the database and brings its schema up to date.
-     *
-     * @throws RotorException {@link ErrorCode#STORE_ERROR} if the file cannot be opened, is not a
-     *         SQLite database or was written by a newer Rotor; the file is then left untouched
+     * A store on {@code file}. The database is opened (created, mode 0600, if needed) and its schema
+     * brought up to date on first use, so that a failure to open it reaches the caller of that use
+     * with its reason, and a repaired file is picked up by the next call.
      */
     public SqliteAccountStore(Path file) {
         this.file = file.toAbsolutePath().normalize();
-        Connection openedWriter = null;
-        Connection openedReader = null;
-        try {
-            createOwnerOnly(this.file);
-            SQLiteDataSource dataSource = dataSource(this.file);
-            openedWriter = dataSource.getConnection();
-            migrate(openedWriter);
-            openedReader = dataSource.getConnection();
-            this.writer = openedWriter;
-            this.reader = openedReader;
-            this.revisionQuery = reader.prepareStatement(READ_REVISION);
-        } catch (SQLException | IOException | RuntimeException e) {
-            closeQuietly(openedReader);
-            closeQuietly(openedWriter);
-            if (e instanceof RotorException rotorException) {
-                throw rotorException;
-            }
-            throw new RotorException(ErrorCode.STORE_ERROR, "cannot open the SQLite store " + this.file + ": "
-                    + describe(e) + "; it was left untouched", e);
-        }
     }
 
     /** Returns the database file. */
@@ -166,9 +147,49 @@ public final class SqliteAccountStore implements AccountStore, AutoCloseable {
         return file;
     }
 
+    /**
+     * Returns the open connections, opening the database first if needed.
+     *
+     * @throws RotorException {@link ErrorCode#STORE_ERROR} if the store is closed, or if the file
+     *         cannot be opened, is not a SQLite database or was written by a newer Rotor; the file
+     *         is then left untouched
+     */
+    private Connections open() {
+        Connections open = connections;
+        if (open != null) {
+            return open;
+        }
+        synchronized (this) {
+            if (closed) {
+                throw new RotorException(ErrorCode.STORE_ERROR, "the SQLite store " + file + " is closed");
+            }
+            if (connections != null) {
+                return connections;
+            }
+            Connection writer = null;
+            Connection reader = null;
+            try {
+                createOwnerOnly(file);
+                SQLiteDataSource dataSource = dataSource(file);
+                writer = dataSource.getConnection();
+                migrate(writer);
+                reader = dataSource.getConnection();
+                connections = new Connections(writer, reader, reader.prepareStatement(READ_REVISION));
+                return connections;
+            } catch (SQLException | IOException | RuntimeException e) {
+                closeQuietly(reader);
+                closeQuietly(writer);
+                if (e instanceof RotorException rotorException) {
+                    throw rotorException;
+                }
+                throw new RotorException(ErrorCode.STORE_ERROR, "cannot open the SQLite store " + file + ": "
+                        + describe(e) + "; it was left untouched", e);
+            }
+        }
+    }
+
     private static SQLiteDataSource dataSource(Path file) {
         SQLiteConfig config = new SQLiteConfig();
-        config.setJournalMode(SQLiteConfig.JournalMode.WAL);
         config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
         config.setBusyTimeout(BUSY_TIMEOUT_MS);
         config.enforceForeignKeys(true);
@@ -195,6 +216,13 @@ public final class SqliteAccountStore implements AccountStore, AutoCloseable {
 
     private void migrate(Connection connection) throws SQLException {
         try (Statement statement = connection.createStatement()) {
+            // Checked before anything is written, WAL mode included: a newer Rotor's file stays as it is.
+            int found = SqliteSchema.version(connection);
+            if (found > SqliteSchema.VERSION) {
+                throw tooNew(new SqliteSchema.TooNewException(found));
+            }
+            // Persistent in the file, so it is set once here for every connection and process.
+            statement.execute("PRAGMA journal_mode = WAL");
             statement.execute("BEGIN IMMEDIATE");
             try {
                 int before = SqliteSchema.migrate(connection);
@@ -205,13 +233,17 @@ public final class SqliteAccountStore implements AccountStore, AutoCloseable {
                 }
             } catch (SqliteSchema.TooNewException e) {
                 rollbackQuietly(statement);
-                throw new RotorException(ErrorCode.STORE_ERROR, "cannot open the SQLite store " + file + ": "
-                        + e.getMessage() + "; it was left untouched");
+                throw tooNew(e);
             } catch (SQLException | RuntimeException e) {
                 rollbackQuietly(statement);
                 throw e;
             }
         }
+    }
+
+    private RotorException tooNew(SqliteSchema.TooNewException e) {
+        return new RotorException(ErrorCode.STORE_ERROR, "cannot open the SQLite store " + file + ": "
+                + e.getMessage() + "; it was left untouched");
     }
 
     @Deactivate
@@ -220,12 +252,16 @@ public final class SqliteAccountStore implements AccountStore, AutoCloseable {
         writeLock.lock();
         readLock.lock();
         try {
-            if (!closed) {
+            synchronized (this) {
                 closed = true;
-                closeQuietly(revisionQuery);
-                closeQuietly(reader);
-                // The last connection to close checkpoints the WAL into the database file.
-                closeQuietly(writer);
+                Connections open = connections;
+                connections = null;
+                if (open != null) {
+                    closeQuietly(open.revisionQuery());
+                    closeQuietly(open.reader());
+                    // The last connection to close checkpoints the WAL into the database file.
+                    closeQuietly(open.writer());
+                }
             }
         } finally {
             readLock.unlock();
@@ -237,14 +273,15 @@ public final class SqliteAccountStore implements AccountStore, AutoCloseable {
 
     @Override
     public StoreSnapshot snapshot() {
+        Connections open = open();
         readLock.lock();
-        try (Statement statement = openReader().createStatement()) {
+        try (Statement statement = reader(open).createStatement()) {
             // One read transaction: every table from the same committed state.
             statement.execute("BEGIN");
             try {
-                long revision = readRevision();
+                long revision = readRevision(open);
                 StoreSnapshot snapshot = cached != null && cached.revision() == revision
-                        ? cached : readAll(revision);
+                        ? cached : readAll(open.reader(), revision);
                 cached = snapshot;
                 return snapshot;
             } finally {
@@ -259,10 +296,11 @@ public final class SqliteAccountStore implements AccountStore, AutoCloseable {
 
     @Override
     public long revision() {
+        Connections open = open();
         readLock.lock();
         try {
-            openReader();
-            return readRevision();
+            reader(open);
+            return readRevision(open);
         } catch (SQLException e) {
             throw readError(e);
         } finally {
@@ -270,20 +308,25 @@ public final class SqliteAccountStore implements AccountStore, AutoCloseable {
         }
     }
 
-    private Connection openReader() {
-        if (closed) {
-            throw new RotorException(ErrorCode.STORE_ERROR, "the SQLite store " + file + " is closed");
-        }
-        return reader;
+    /** Returns the reader; the caller holds the read lock, under which close() cannot run. */
+    private Connection reader(Connections open) {
+        requireOpen(open);
+        return open.reader();
     }
 
-    private long readRevision() throws SQLException {
-        try (ResultSet result = revisionQuery.executeQuery()) {
+    private void requireOpen(Connections open) {
+        if (connections != open) {
+            throw new RotorException(ErrorCode.STORE_ERROR, "the SQLite store " + file + " is closed");
+        }
+    }
+
+    private static long readRevision(Connections open) throws SQLException {
+        try (ResultSet result = open.revisionQuery().executeQuery()) {
             return result.next() ? result.getLong(1) : 0;
         }
     }
 
-    private StoreSnapshot readAll(long revision) throws SQLException {
+    private StoreSnapshot readAll(Connection reader, long revision) throws SQLException {
         Map<String, Map<String, String>> secrets = new HashMap<>();
         try (PreparedStatement query = reader.prepareStatement(
                 "SELECT account_id, field, ciphertext FROM account_secrets");
@@ -531,11 +574,11 @@ public final class SqliteAccountStore implements AccountStore, AutoCloseable {
      * revision if it changed anything; on any failure the transaction is rolled back.
      */
     private boolean write(Durability durability, Change change) {
+        Connections open = open();
         writeLock.lock();
         try {
-            if (closed) {
-                throw new RotorException(ErrorCode.STORE_ERROR, "the SQLite store " + file + " is closed");
-            }
+            requireOpen(open);
+            Connection writer = open.writer();
             try (Statement statement = writer.createStatement()) {
                 // A connection-level setting, so it is chosen per transaction, before it begins.
                 statement.execute("PRAGMA synchronous = " + durability.name());

@@ -93,7 +93,7 @@ class SqliteAccountStoreTest {
         }
         byte[] before = Files.readAllBytes(file);
 
-        RotorException e = assertThrows(RotorException.class, () -> new SqliteAccountStore(file));
+        RotorException e = assertThrows(RotorException.class, () -> new SqliteAccountStore(file).snapshot());
 
         assertEquals(ErrorCode.STORE_ERROR, e.code());
         assertTrue(e.getMessage().contains("newer"), e.getMessage());
@@ -102,16 +102,24 @@ class SqliteAccountStoreTest {
     }
 
     @Test
-    void aFileThatIsNotADatabaseGivesStoreErrorAndStaysByteIdentical() throws Exception {
+    void aFileThatIsNotADatabaseGivesStoreErrorStaysByteIdenticalAndIsPickedUpOnceReplaced() throws Exception {
         Path file = dir.resolve("rotor.db");
         byte[] json = "{\"accounts\": []}\n".repeat(100).getBytes();
         Files.write(file, json);
+        SqliteAccountStore store = new SqliteAccountStore(file);
 
-        RotorException e = assertThrows(RotorException.class, () -> new SqliteAccountStore(file));
+        RotorException read = assertThrows(RotorException.class, store::snapshot);
+        RotorException write = assertThrows(RotorException.class, () -> store.putAccount(account("a")));
 
-        assertEquals(ErrorCode.STORE_ERROR, e.code());
-        assertTrue(e.getMessage().contains(file.toString()), e.getMessage());
+        for (RotorException e : List.of(read, write)) {
+            assertEquals(ErrorCode.STORE_ERROR, e.code());
+            assertTrue(e.getMessage().contains(file.toString()), e.getMessage());
+        }
         assertArrayEquals(json, Files.readAllBytes(file));
+        Files.delete(file);
+        store.putAccount(account("a"));
+        assertEquals(1, store.snapshot().accounts().size());
+        store.close();
     }
 
     @Test
