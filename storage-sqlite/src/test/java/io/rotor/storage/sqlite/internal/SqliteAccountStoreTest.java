@@ -153,6 +153,33 @@ class SqliteAccountStoreTest {
     }
 
     @Test
+    void aWriteThatFailsHalfwayIsRolledBackWhole() throws Exception {
+        Path file = dir.resolve("rotor.db");
+        try (SqliteAccountStore store = new SqliteAccountStore(file)) {
+            store.putAccount(account("kept"));
+            try (Connection connection = raw(file); Statement statement = connection.createStatement()) {
+                statement.execute("CREATE TRIGGER fail_on_boom BEFORE INSERT ON account_tags WHEN NEW.tag = 'boom'"
+                        + " BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
+            }
+            StoreSnapshot before = store.snapshot();
+            Account boom = new Account("acc_3", "openai", null, null, null, null, 1, 1, List.of("boom"), 0, null,
+                    null, null, null, null, null, null);
+
+            RotorException e = assertThrows(RotorException.class, () -> store.replaceAll(new StoreSnapshot(
+                    List.of(account("acc_1"), account("acc_2"), boom), List.of(), List.of(), Map.of("k", "v"), 0)));
+
+            assertEquals(ErrorCode.STORE_ERROR, e.code());
+            assertTrue(e.getMessage().contains("injected failure"), e.getMessage());
+            try (SqliteAccountStore fresh = new SqliteAccountStore(file)) {
+                assertEquals(before, fresh.snapshot(), "read without any cache");
+            }
+            assertEquals(before.revision(), store.revision());
+            store.putAccount(account("after"));
+            assertEquals(List.of("kept", "after"), store.snapshot().accounts().stream().map(Account::id).toList());
+        }
+    }
+
+    @Test
     void aClosedStoreRefusesWithStoreError() {
         SqliteAccountStore store = new SqliteAccountStore(dir.resolve("rotor.db"));
         store.close();
