@@ -255,7 +255,8 @@ public final class RotorRuntime implements AutoCloseable {
     private String inactiveBundles() {
         StringBuilder inactive = new StringBuilder();
         for (Bundle bundle : framework.getBundleContext().getBundles()) {
-            boolean unselectedStore = bundle.getState() == Bundle.RESOLVED && bundle.getSymbolicName() != null
+            // A selected store that cannot start fails installBundles; the others are stopped on purpose.
+            boolean unselectedStore = bundle.getSymbolicName() != null
                     && bundle.getSymbolicName().startsWith(STORE_BUNDLE_PREFIX);
             if (bundle.getState() != Bundle.ACTIVE && !unselectedStore
                     && bundle.getHeaders().get(Constants.FRAGMENT_HOST) == null) {

@@ -50,10 +50,12 @@ import org.sqlite.SQLiteDataSource;
  * {@code busy_timeout} instead of failing, and no change is made on stale data. Each transaction
  * bumps the revision row of {@code store_meta}, which is how {@link #revision()} sees another
  * process's writes with one read. Credential and admin writes commit with
- * {@code synchronous=FULL} (the WAL is fsynced before the call returns); the background
- * statistics flush commits with {@code synchronous=NORMAL}: it survives a crash of the process,
- * and only a power loss can undo the last flushes, which the next write with FULL (or a
- * checkpoint) makes durable too. Readers use their own connection and never block writers.
+ * {@code synchronous=FULL} (the WAL is fsynced before the call returns). The background
+ * statistics flush, once a second, commits with {@code synchronous=NORMAL}: it survives a crash of
+ * the process, and only a power loss can undo flushes made since the WAL was last synced; a FULL
+ * commit (or a checkpoint) syncs every frame before it, and a flush is committed FULL when the last
+ * sync is older than {@link #STATISTICS_SYNC_INTERVAL_NANOS}, which bounds that loss. Readers use
+ * their own connection and never block writers.
  */
 @Component(service = AccountStore.class, configurationPid = "rotor",
         configurationPolicy = ConfigurationPolicy.REQUIRE, property = AccountStore.TYPE + "=sqlite")
@@ -63,6 +65,8 @@ public final class SqliteAccountStore implements AccountStore, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(SqliteAccountStore.class.getName());
     /** How long a write waits for another process's transaction before it fails. */
     static final int BUSY_TIMEOUT_MS = 30_000;
+    /** At most this much of the statistics flushes can be undone by a power loss (never by a crash). */
+    static final long STATISTICS_SYNC_INTERVAL_NANOS = 60_000_000_000L;
 
     private static final String ACCOUNT_COLUMNS = "id, upstream, pool, name, status, status_reason, priority,"
             + " weight, max_concurrent, created_at, last_used, email, encryption_key_id, total_requests,"
@@ -109,7 +113,8 @@ public final class SqliteAccountStore implements AccountStore, AutoCloseable {
     private static final String READ_REVISION = "SELECT value FROM store_meta WHERE key = 'revision'";
     private static final String BUMP_REVISION = "UPDATE store_meta SET value = value + 1 WHERE key = 'revision'";
 
-    private enum Durability { FULL, NORMAL }
+    /** How a write transaction commits: FULL, or NORMAL for statistics unless a sync is due. */
+    private enum Durability { FULL, STATISTICS }
 
     /** One change inside a write transaction; returns true if it changed anything. */
     @FunctionalInterface
@@ -127,6 +132,8 @@ public final class SqliteAccountStore implements AccountStore, AutoCloseable {
     private volatile Connections connections;
     private StoreSnapshot cached;
     private boolean closed;
+    /** When this store's writer last committed with FULL; guarded by the write lock. */
+    private long lastSyncedNanos = System.nanoTime();
 
     @Activate
     public SqliteAccountStore(SqliteStoreConfiguration config) {
@@ -482,7 +489,7 @@ public final class SqliteAccountStore implements AccountStore, AutoCloseable {
             return;
         }
         List<AccountRuntime> copy = List.copyOf(runtimes);
-        write(Durability.NORMAL, connection -> {
+        write(Durability.STATISTICS, connection -> {
             try (PreparedStatement update = connection.prepareStatement(UPDATE_RUNTIME)) {
                 for (AccountRuntime runtime : copy) {
                     bindRuntime(update, runtime);
@@ -580,8 +587,10 @@ public final class SqliteAccountStore implements AccountStore, AutoCloseable {
             requireOpen(open);
             Connection writer = open.writer();
             try (Statement statement = writer.createStatement()) {
+                boolean sync = durability == Durability.FULL
+                        || System.nanoTime() - lastSyncedNanos > STATISTICS_SYNC_INTERVAL_NANOS;
                 // A connection-level setting, so it is chosen per transaction, before it begins.
-                statement.execute("PRAGMA synchronous = " + durability.name());
+                statement.execute("PRAGMA synchronous = " + (sync ? "FULL" : "NORMAL"));
                 statement.execute("BEGIN IMMEDIATE");
                 boolean changed;
                 try {
@@ -593,6 +602,9 @@ public final class SqliteAccountStore implements AccountStore, AutoCloseable {
                 } catch (SQLException | RuntimeException e) {
                     rollbackQuietly(statement);
                     throw e;
+                }
+                if (sync) {
+                    lastSyncedNanos = System.nanoTime();
                 }
                 return changed;
             }
