@@ -34,6 +34,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.UnaryOperator;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -489,7 +490,9 @@ public final class SqliteAccountStore implements AccountStore, AutoCloseable {
             return;
         }
         List<AccountRuntime> copy = List.copyOf(runtimes);
-        write(Durability.STATISTICS, connection -> {
+        Map<String, AccountRuntime> byId = new HashMap<>();
+        copy.forEach(runtime -> byId.put(runtime.id(), runtime));
+        write(Durability.STATISTICS, accounts -> withRuntimes(accounts, byId), connection -> {
             try (PreparedStatement update = connection.prepareStatement(UPDATE_RUNTIME)) {
                 for (AccountRuntime runtime : copy) {
                     bindRuntime(update, runtime);
@@ -581,6 +584,16 @@ public final class SqliteAccountStore implements AccountStore, AutoCloseable {
      * revision if it changed anything; on any failure the transaction is rolled back.
      */
     private boolean write(Durability durability, Change change) {
+        return write(durability, null, change);
+    }
+
+    /**
+     * As {@link #write(Durability, Change)}; if {@code sameInMemory} is given, it applies the same
+     * change to a list of accounts, and the cached snapshot is brought forward with it when the
+     * cache held exactly the state this change was made on. That spares the engine, which reloads
+     * after every revision change, a read of every account after each of its own statistics flushes.
+     */
+    private boolean write(Durability durability, UnaryOperator<List<Account>> sameInMemory, Change change) {
         Connections open = open();
         writeLock.lock();
         try {
@@ -593,9 +606,15 @@ public final class SqliteAccountStore implements AccountStore, AutoCloseable {
                 statement.execute("PRAGMA synchronous = " + (sync ? "FULL" : "NORMAL"));
                 statement.execute("BEGIN IMMEDIATE");
                 boolean changed;
+                long changedFrom = -1;
                 try {
                     changed = change.apply(writer);
                     if (changed) {
+                        if (sameInMemory != null) {
+                            try (ResultSet revision = statement.executeQuery(READ_REVISION)) {
+                                changedFrom = revision.next() ? revision.getLong(1) : -1;
+                            }
+                        }
                         statement.executeUpdate(BUMP_REVISION);
                     }
                     statement.execute("COMMIT");
@@ -606,6 +625,9 @@ public final class SqliteAccountStore implements AccountStore, AutoCloseable {
                 if (sync) {
                     lastSyncedNanos = System.nanoTime();
                 }
+                if (changedFrom >= 0) {
+                    bringCacheForward(changedFrom, sameInMemory);
+                }
                 return changed;
             }
         } catch (SQLException e) {
@@ -614,6 +636,45 @@ public final class SqliteAccountStore implements AccountStore, AutoCloseable {
         } finally {
             writeLock.unlock();
         }
+    }
+
+    private void bringCacheForward(long changedFrom, UnaryOperator<List<Account>> sameInMemory) {
+        readLock.lock();
+        try {
+            StoreSnapshot known = cached;
+            if (known != null && known.revision() == changedFrom) {
+                cached = new StoreSnapshot(sameInMemory.apply(known.accounts()), known.users(), known.pools(),
+                        known.settings(), changedFrom + 1);
+            }
+        } finally {
+            readLock.unlock();
+        }
+    }
+
+    /** What {@link #UPDATE_RUNTIME} does, on records: instants kept to the millisecond, as stored. */
+    private static List<Account> withRuntimes(List<Account> accounts, Map<String, AccountRuntime> byId) {
+        List<Account> updated = new ArrayList<>(accounts.size());
+        for (Account account : accounts) {
+            AccountRuntime runtime = byId.get(account.id());
+            if (runtime == null) {
+                updated.add(account);
+                continue;
+            }
+            AccountStats stats = runtime.stats() == null ? account.stats() : new AccountStats(
+                    runtime.stats().totalRequests(), runtime.stats().successfulRequests(),
+                    runtime.stats().failedRequests(), runtime.stats().rateLimitHits(),
+                    millis(runtime.stats().lastRequestAt()));
+            RateLimitState window = runtime.rateLimit() == null ? account.rateLimit() : new RateLimitState(
+                    runtime.rateLimit().requestsThisWindow(), millis(runtime.rateLimit().windowStart()),
+                    millis(runtime.rateLimit().blockedUntil()));
+            Account changed = account.withRuntime(stats, window, millis(runtime.lastUsed()));
+            updated.add(runtime.status() == null ? changed : changed.withStatus(runtime.status(), runtime.statusReason()));
+        }
+        return updated;
+    }
+
+    private static Instant millis(Instant instant) {
+        return instant == null ? null : Instant.ofEpochMilli(instant.toEpochMilli());
     }
 
     private static boolean deleteWhere(Connection connection, String sql, String key) throws SQLException {

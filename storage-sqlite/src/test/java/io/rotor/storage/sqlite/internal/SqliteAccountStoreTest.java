@@ -8,9 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.rotor.api.Account;
+import io.rotor.api.AccountRuntime;
 import io.rotor.api.AccountStats;
 import io.rotor.api.AccountStatus;
 import io.rotor.api.ErrorCode;
+import io.rotor.api.RateLimitState;
 import io.rotor.api.RotorException;
 import io.rotor.api.StoreSnapshot;
 import io.rotor.api.User;
@@ -176,6 +178,32 @@ class SqliteAccountStoreTest {
             assertEquals(before.revision(), store.revision());
             store.putAccount(account("after"));
             assertEquals(List.of("kept", "after"), store.snapshot().accounts().stream().map(Account::id).toList());
+        }
+    }
+
+    @Test
+    void aStatisticsFlushReadsBackFromThisStoreExactlyAsFromTheFile() {
+        Path file = dir.resolve("rotor.db");
+        Instant precise = Instant.parse("2026-04-01T10:00:00.123456Z");
+        try (SqliteAccountStore store = new SqliteAccountStore(file)) {
+            for (String id : List.of("a", "b", "c")) {
+                store.putAccount(account(id));
+            }
+            store.snapshot();
+            store.saveRuntime(List.of(
+                    new AccountRuntime("a", AccountStatus.RATE_LIMITED, "429", precise,
+                            new AccountStats(5, 4, 1, 1, precise), new RateLimitState(3, precise, precise)),
+                    new AccountRuntime("b", null, "ignored", null, null, null),
+                    new AccountRuntime("gone", AccountStatus.INVALID, "x", precise, AccountStats.EMPTY, null)));
+            StoreSnapshot own = store.snapshot();
+
+            try (SqliteAccountStore other = new SqliteAccountStore(file)) {
+                StoreSnapshot fromFile = other.snapshot();
+                assertEquals(fromFile.accounts(), own.accounts());
+                assertEquals(fromFile.revision(), own.revision());
+            }
+            assertEquals(AccountStatus.RATE_LIMITED, own.accounts().get(0).status());
+            assertEquals(Instant.parse("2026-04-01T10:00:00.123Z"), own.accounts().get(0).lastUsed());
         }
     }
 
