@@ -4,6 +4,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.apache.commons.configuration2.PropertiesConfiguration;
@@ -18,6 +20,8 @@ import org.apache.commons.configuration2.io.FileHandler;
 public final class RotorConfig {
 
     public static final String DEFAULT_FILE = "rotor.properties";
+    /** The values of {@code store}: each names a store bundle {@code io.rotor.storage.NAME}. */
+    public static final List<String> STORES = List.of("json", "sqlite");
 
     private static final Map<String, String> DEFAULTS = defaults();
     /** Keys holding paths, resolved against the config file's folder so every working directory agrees. */
@@ -79,6 +83,12 @@ public final class RotorConfig {
             throw new IllegalArgumentException("security.encryptionKey (or ACCOUNT_ENCRYPTION_KEY) must be 64 hex"
                     + " characters (32 bytes)");
         }
+        String store = values.get("store") == null ? "" : values.get("store").trim().toLowerCase(Locale.ROOT);
+        values.put("store", store);
+        if (!STORES.contains(store)) {
+            throw new IllegalArgumentException("store must be one of " + String.join(", ", STORES) + ", got '"
+                    + store + "'");
+        }
         for (String key : PATH_KEYS) {
             String value = values.get(key);
             if (value != null && !value.isBlank()) {
@@ -131,6 +141,16 @@ public final class RotorConfig {
 
     public String get(String key) {
         return settings.get(key);
+    }
+
+    /** Returns the configured store: {@code json} or {@code sqlite}. */
+    public String store() {
+        return settings.get("store");
+    }
+
+    /** Returns the absolute path of a store's file ({@code store.json.path}, {@code store.sqlite.path}). */
+    public Path storePath(String store) {
+        return Path.of(settings.get("store." + store + ".path"));
     }
 
     /** Returns the secret setting ({@code security.masterKey}, {@code security.encryptionKey}) or null. */

@@ -26,6 +26,7 @@ import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleException;
 import org.osgi.framework.Constants;
 import org.osgi.framework.FrameworkEvent;
+import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.util.tracker.ServiceTracker;
@@ -37,8 +38,11 @@ import org.osgi.util.tracker.ServiceTracker;
  */
 public final class RotorRuntime implements AutoCloseable {
 
-    /** What to start: the whole gateway, or only the engine for a CLI command. */
-    public enum Mode { SERVE, CLI }
+    /** What to start: the whole gateway, the engine for a CLI command, or only stores ({@code store migrate}). */
+    public enum Mode { SERVE, CLI, STORES }
+
+    /** Store bundles are named {@code io.rotor.storage.<store>}; only the selected ones are started. */
+    private static final String STORE_BUNDLE_PREFIX = "io.rotor.storage.";
 
     private static final System.Logger LOG = System.getLogger(RotorRuntime.class.getName());
     private static final Duration SERVICE_TIMEOUT = Duration.ofSeconds(20);
@@ -64,6 +68,18 @@ public final class RotorRuntime implements AutoCloseable {
      * @throws IllegalStateException if a bundle or service fails to start
      */
     public static RotorRuntime start(RotorConfig config, Mode mode) {
+        return start(config, mode, List.of(config.store()));
+    }
+
+    /**
+     * Boots the framework with only the given stores (and not the engine), each configured with its
+     * path from {@code config}; get them with {@link #store}.
+     */
+    public static RotorRuntime startStores(RotorConfig config, List<String> stores) {
+        return start(config, Mode.STORES, stores);
+    }
+
+    private static RotorRuntime start(RotorConfig config, Mode mode, List<String> stores) {
         Path storage;
         try {
             storage = Files.createTempDirectory("rotor-felix-");
@@ -87,8 +103,8 @@ public final class RotorRuntime implements AutoCloseable {
         try {
             felix.init();
             felix.start();
-            runtime.installBundles(bundleDirectory());
-            runtime.configure(config, mode);
+            runtime.installBundles(bundleDirectory(), stores);
+            runtime.configure(config, mode, stores);
             return runtime;
         } catch (RuntimeException | BundleException e) {
             runtime.close();
@@ -99,7 +115,8 @@ public final class RotorRuntime implements AutoCloseable {
         }
     }
 
-    private void installBundles(Path directory) throws BundleException {
+    /** Installs every jar, and starts every bundle but the stores that were not selected. */
+    private void installBundles(Path directory, List<String> stores) throws BundleException {
         BundleContext context = framework.getBundleContext();
         List<Path> jars;
         try (Stream<Path> files = Files.list(directory)) {
@@ -111,20 +128,38 @@ public final class RotorRuntime implements AutoCloseable {
         for (Path jar : jars) {
             installed.add(context.installBundle(jar.toUri().toString()));
         }
+        List<String> missing = new ArrayList<>(stores);
         for (Bundle bundle : installed) {
+            String name = bundle.getSymbolicName();
+            if (name != null && name.startsWith(STORE_BUNDLE_PREFIX)) {
+                // An unselected store stays resolved but stopped: it creates no file and offers no service.
+                if (!missing.remove(name.substring(STORE_BUNDLE_PREFIX.length()))) {
+                    continue;
+                }
+            }
             if (bundle.getHeaders().get(Constants.FRAGMENT_HOST) == null) {
                 bundle.start();
             }
         }
+        if (!missing.isEmpty()) {
+            throw new IllegalStateException("no bundle for store '" + missing.get(0) + "' (" + STORE_BUNDLE_PREFIX
+                    + missing.get(0) + ") in " + directory);
+        }
     }
 
-    private void configure(RotorConfig config, Mode mode) {
+    private void configure(RotorConfig config, Mode mode, List<String> stores) {
         ConfigurationAdmin configAdmin = await(ConfigurationAdmin.class);
         update(configAdmin, "rotor", config.settings());
-        AccountStore store = await(AccountStore.class);
+        if (mode == Mode.STORES) {
+            stores.forEach(this::store);
+            return;
+        }
+        AccountStore store = store(config.store());
         SecretCipher cipher = await(SecretCipher.class);
         verifySecrets(store, cipher);
-        update(configAdmin, "rotor.engine", Map.of("mode", mode.name().toLowerCase()));
+        // The engine's reference is named "store"; the target makes it bind the configured store only.
+        update(configAdmin, "rotor.engine", Map.of("mode", mode.name().toLowerCase(),
+                "store.target", storeFilter(config.store())));
         await(Admin.class);
         if (mode == Mode.SERVE) {
             requireFreePort(config.get("server.host"), config.get("server.port"));
@@ -181,14 +216,37 @@ public final class RotorRuntime implements AutoCloseable {
         }
     }
 
+    /** Waits for the store of the given kind ({@code json}, {@code sqlite}) and returns it. */
+    public AccountStore store(String type) {
+        return await(AccountStore.class, storeFilter(type));
+    }
+
+    private static String storeFilter(String type) {
+        return "(" + AccountStore.TYPE + "=" + type + ")";
+    }
+
     /** Waits for a service of the given type and returns it. */
     public <T> T await(Class<T> type) {
-        ServiceTracker<T, T> tracker = new ServiceTracker<>(framework.getBundleContext(), type, null);
+        return await(type, null);
+    }
+
+    /** Waits for a service of the given type matching an LDAP filter (or any, for null) and returns it. */
+    public <T> T await(Class<T> type, String filter) {
+        ServiceTracker<T, T> tracker;
+        try {
+            tracker = filter == null
+                    ? new ServiceTracker<>(framework.getBundleContext(), type, null)
+                    : new ServiceTracker<>(framework.getBundleContext(), framework.getBundleContext().createFilter(
+                            "(&(" + Constants.OBJECTCLASS + "=" + type.getName() + ")" + filter + ")"), null);
+        } catch (InvalidSyntaxException e) {
+            throw new IllegalArgumentException("bad service filter " + filter, e);
+        }
         tracker.open();
         try {
             T service = tracker.waitForService(SERVICE_TIMEOUT.toMillis());
             if (service == null) {
-                throw new IllegalStateException(type.getSimpleName() + " did not start within "
+                throw new IllegalStateException(type.getSimpleName() + (filter == null ? "" : " " + filter)
+                        + " did not start within "
                         + SERVICE_TIMEOUT.toSeconds() + " s" + inactiveBundles() + "; see the log above for the cause");
             }
             return service;
@@ -201,7 +259,11 @@ public final class RotorRuntime implements AutoCloseable {
     private String inactiveBundles() {
         StringBuilder inactive = new StringBuilder();
         for (Bundle bundle : framework.getBundleContext().getBundles()) {
-            if (bundle.getState() != Bundle.ACTIVE && bundle.getHeaders().get(Constants.FRAGMENT_HOST) == null) {
+            // A selected store that cannot start fails installBundles; the others are stopped on purpose.
+            boolean unselectedStore = bundle.getSymbolicName() != null
+                    && bundle.getSymbolicName().startsWith(STORE_BUNDLE_PREFIX);
+            if (bundle.getState() != Bundle.ACTIVE && !unselectedStore
+                    && bundle.getHeaders().get(Constants.FRAGMENT_HOST) == null) {
                 inactive.append(inactive.isEmpty() ? " (bundles not active: " : ", ").append(bundle.getSymbolicName());
             }
         }

@@ -53,4 +53,19 @@ public interface AccountStore {
      * left as stored, so an admin change made meanwhile is kept.
      */
     void saveRuntime(Collection<AccountRuntime> runtimes);
+
+    /**
+     * Replaces everything the store holds with the accounts (statistics and ciphertexts as given),
+     * users, pools and settings of {@code content}, in one durable step: afterwards the store holds
+     * exactly that content, in that order; if the call fails, the store is left as it was. The
+     * snapshot's revision is ignored. Used by {@code rotor store migrate}.
+     *
+     * @throws RotorException {@link ErrorCode#STORE_ERROR} if the content holds two accounts, users
+     *         or pools with the same id or name, or if the store cannot be written
+     * @throws UnsupportedOperationException if the store cannot replace its content in one step
+     *         (the default)
+     */
+    default void replaceAll(StoreSnapshot content) {
+        throw new UnsupportedOperationException(getClass().getName() + " cannot replace its content in one step");
+    }
 }

@@ -154,6 +154,29 @@ public final class JsonAccountStore implements AccountStore {
         mutate(root -> StoreLayout.applyRuntime(root, copy));
     }
 
+    @Override
+    public void replaceAll(StoreSnapshot content) {
+        Objects.requireNonNull(content, "content");
+        ObjectNode root;
+        try {
+            root = StoreLayout.rootOf(content);
+        } catch (StoreLayout.LayoutException e) {
+            throw new RotorException(ErrorCode.STORE_ERROR, "cannot replace the content of " + file + ": "
+                    + e.getMessage() + "; the store was left as it was");
+        }
+        pathLock.lock();
+        try {
+            Files.createDirectories(file.getParent());
+            try (FileChannel channel = DurableFiles.openLockFile(lockFile); FileLock lock = channel.lock()) {
+                write(root);
+            }
+        } catch (IOException e) {
+            throw writeError(e);
+        } finally {
+            pathLock.unlock();
+        }
+    }
+
     /** The file as last read or written, with its snapshot. */
     private record Loaded(FileStamp stamp, byte[] content, ObjectNode root, StoreSnapshot snapshot) {
 
@@ -219,19 +242,27 @@ public final class JsonAccountStore implements AccountStore {
                 if (!change.test(root)) {
                     return false;
                 }
-                StoreLayout.touch(root, Instant.now());
-                byte[] content = WRITER.writeValueAsBytes(root);
-                DurableFiles.replace(file, content);
-                StoreSnapshot snapshot = StoreLayout.snapshot(root, revision.incrementAndGet());
-                loaded = new Loaded(FileStamp.of(file), content, root, snapshot);
+                write(root);
                 return true;
             }
         } catch (IOException e) {
-            throw new RotorException(ErrorCode.STORE_ERROR,
-                    "cannot write store file " + file + ": " + e.getMessage(), e);
+            throw writeError(e);
         } finally {
             pathLock.unlock();
         }
+    }
+
+    /** Writes {@code root} as the new file; the caller holds both locks. */
+    private void write(ObjectNode root) throws IOException {
+        StoreLayout.touch(root, Instant.now());
+        byte[] content = WRITER.writeValueAsBytes(root);
+        DurableFiles.replace(file, content);
+        StoreSnapshot snapshot = StoreLayout.snapshot(root, revision.incrementAndGet());
+        loaded = new Loaded(FileStamp.of(file), content, root, snapshot);
+    }
+
+    private RotorException writeError(IOException e) {
+        return new RotorException(ErrorCode.STORE_ERROR, "cannot write store file " + file + ": " + e.getMessage(), e);
     }
 
     private byte[] readContent() throws IOException {

@@ -20,9 +20,11 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -183,6 +185,36 @@ final class StoreLayout {
     }
 
     // ---- writing ----
+
+    /**
+     * Builds the root of a store holding exactly {@code content}, in its order.
+     *
+     * @throws LayoutException if two accounts, users or pools share an id or name
+     */
+    static ObjectNode rootOf(StoreSnapshot content) {
+        requireUnique(content.accounts().stream().map(Account::id).toList(), "account");
+        requireUnique(content.users().stream().map(User::id).toList(), "user");
+        requireUnique(content.pools().stream().map(Pool::name).toList(), "pool");
+        ObjectNode root = emptyRoot();
+        // Appended without a lookup by id: the ids are known to be unique, and 10,000 lookups would be quadratic.
+        ArrayNode accounts = root.putArray("accounts");
+        content.accounts().forEach(account -> writeAccount(accounts.addObject(), account));
+        root.putArray("users");
+        content.users().forEach(user -> putUser(root, user));
+        root.putArray("pools");
+        content.pools().forEach(pool -> putPool(root, pool));
+        content.settings().forEach((key, value) -> putSetting(root, key, value));
+        return root;
+    }
+
+    private static void requireUnique(List<String> keys, String kind) {
+        Set<String> seen = new HashSet<>();
+        for (String key : keys) {
+            if (!seen.add(key)) {
+                throw new LayoutException("the content holds two of " + kind + " '" + key + "'");
+            }
+        }
+    }
 
     /** Inserts the account, or overlays it onto the stored account with the same id. */
     static void putAccount(ObjectNode root, Account account) {
