@@ -1,10 +1,12 @@
 package io.rotor.plugins.support;
 
 import io.rotor.api.UpstreamResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -15,11 +17,12 @@ import java.util.regex.Pattern;
 public final class RetryHints {
 
     private static final Pattern RETRY_DELAY = Pattern.compile("\"retryDelay\"\\s*:\\s*\"(\\d+(?:\\.\\d+)?)s\"");
+    /** One amount with its unit; the unit must not run on into a word ("5 months" is no hint). */
+    private static final String AMOUNT = "(\\d+(?:\\.\\d+)?)\\s*(ms|h|m|s|sec|seconds?|minutes?|hours?)(?![a-zA-Z])";
     private static final Pattern PHRASE = Pattern.compile(
-            "(?:reset after|try again in|retry after|retry in)\\s*((?:\\d+(?:\\.\\d+)?\\s*(?:ms|h|m|s|sec|seconds?|minutes?|hours?)(?![a-zA-Z])\\s*)+)",
+            "(?:reset after|try again in|retry after|retry in)\\s*((?:" + AMOUNT + "\\s*)+)",
             Pattern.CASE_INSENSITIVE);
-    private static final Pattern PART = Pattern.compile(
-            "(\\d+(?:\\.\\d+)?)\\s*(ms|h|m|s|sec|seconds?|minutes?|hours?)(?![a-zA-Z])", Pattern.CASE_INSENSITIVE);
+    private static final Pattern PART = Pattern.compile(AMOUNT, Pattern.CASE_INSENSITIVE);
 
     private RetryHints() {
     }
@@ -29,7 +32,7 @@ public final class RetryHints {
      * if it names none.
      */
     public static Duration of(UpstreamResponse response, byte[] errorBody, long nowMillis) {
-        Duration best = fromBody(new String(errorBody, java.nio.charset.StandardCharsets.UTF_8));
+        Duration best = fromBody(new String(errorBody, StandardCharsets.UTF_8));
         best = longer(best, fromHeaders(response.header("retry-after-ms"), response.header("Retry-After"), nowMillis));
         return best;
     }
@@ -78,7 +81,7 @@ public final class RetryHints {
         Matcher part = PART.matcher(text);
         while (part.find()) {
             double amount = Double.parseDouble(part.group(1));
-            String unit = part.group(2).toLowerCase(java.util.Locale.ROOT);
+            String unit = part.group(2).toLowerCase(Locale.ROOT);
             double factor = switch (unit) {
                 case "ms" -> 1;
                 case "h", "hour", "hours" -> 3_600_000;

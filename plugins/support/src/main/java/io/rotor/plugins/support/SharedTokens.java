@@ -52,7 +52,8 @@ public final class SharedTokens<T> {
     /** Forgets {@code stale} (a value the upstream refused), unless a newer value replaced it already. */
     public void invalidate(String key, T stale) {
         entries.computeIfPresent(key, (k, existing) ->
-                existing.isDone() && !existing.isCompletedExceptionally() && existing.join() == stale ? null : existing);
+                existing.isDone() && !existing.isCompletedExceptionally() && existing.join() == stale
+                        ? null : existing);
     }
 
     /** Caches a value obtained elsewhere (for example by a validation). */

@@ -131,7 +131,8 @@ final class CodeAssistProjects {
                 return parsed;
             }
             String message = OpenAiErrors.message(raw);
-            String detail = "Code Assist " + what + " answered HTTP " + status + (message != null ? ": " + message : "") + ".";
+            String detail = "Code Assist " + what + " answered HTTP " + status
+                    + (message != null ? ": " + message : "") + ".";
             if (status == 401 || status == 403) {
                 throw new UpstreamRefusal(status, detail);
             }

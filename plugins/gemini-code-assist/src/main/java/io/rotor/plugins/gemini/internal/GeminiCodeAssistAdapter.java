@@ -54,6 +54,7 @@ public final class GeminiCodeAssistAdapter implements UpstreamAdapter {
     private static final String NAME = "Code Assist";
     private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8);
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final System.Logger LOG = System.getLogger(GeminiCodeAssistAdapter.class.getName());
 
     private final UpstreamHttp http;
     private final Clock clock;
@@ -75,7 +76,8 @@ public final class GeminiCodeAssistAdapter implements UpstreamAdapter {
         this.clock = clock;
         this.oauth = new GoogleOAuth(http, clock);
         this.projects = new CodeAssistProjects(http, clock, onboardPoll, ONBOARD_MAX_POLLS);
-        this.accessTokens = new SharedTokens<>(token -> clock.instant().isBefore(token.expiresAt().minus(EARLY_REFRESH)));
+        this.accessTokens = new SharedTokens<>(
+                token -> clock.instant().isBefore(token.expiresAt().minus(EARLY_REFRESH)));
     }
 
     @Override
@@ -116,8 +118,10 @@ public final class GeminiCodeAssistAdapter implements UpstreamAdapter {
         String model = call.model() != null ? call.model() : body.path("model").asText("");
         ObjectNode request = requests(call.upstream()).translate(body, model);
         String base = BaseUrls.base(call.upstream(), DEFAULT_BASE_URL);
-        String url = base + CodeAssistProjects.API + (call.stream() ? ":streamGenerateContent?alt=sse" : ":generateContent");
-        UpstreamResponse upstreamResponse = generate(call.upstream(), credential, url, model, request, call.stream());
+        String method = call.stream() ? ":streamGenerateContent?alt=sse" : ":generateContent";
+        String url = base + CodeAssistProjects.API + method;
+        UpstreamResponse upstreamResponse = generate(call.upstream(), call.accountId(), credential, url, model, request,
+                call.stream());
         int status = upstreamResponse.status();
         if (status < 200 || status >= 300) {
             return error(upstreamResponse);
@@ -144,24 +148,26 @@ public final class GeminiCodeAssistAdapter implements UpstreamAdapter {
      * time (revoked, or a stale one stored with the credential), refreshes it once and sends again; a
      * second refusal marks the credential invalid.
      */
-    private UpstreamResponse generate(Upstream upstream, OAuthCredential credential, String url, String model,
-            ObjectNode request, boolean stream) throws IOException, UpstreamRefusal {
+    private UpstreamResponse generate(Upstream upstream, String accountId, OAuthCredential credential, String url,
+            String model, ObjectNode request, boolean stream) throws IOException, UpstreamRefusal {
         AccessToken token = accessToken(upstream, credential);
         try {
-            return generate(upstream, credential, token, url, model, request, stream);
+            return generate(upstream, accountId, credential, token, url, model, request, stream);
         } catch (UpstreamRefusal refusal) {
             if (refusal.status() != 401) {
                 throw refusal;
             }
             forget(credential, token);
-            return generate(upstream, credential, accessToken(upstream, credential), url, model, request, stream);
+            return generate(upstream, accountId, credential, accessToken(upstream, credential), url, model, request,
+                    stream);
         }
     }
 
     /** Finds the project and sends the request; a 401 comes back as a refusal so the caller can refresh. */
-    private UpstreamResponse generate(Upstream upstream, OAuthCredential credential, AccessToken token, String url,
-            String model, ObjectNode request, boolean stream) throws IOException, UpstreamRefusal {
-        String project = project(upstream, credential, token);
+    private UpstreamResponse generate(Upstream upstream, String accountId, OAuthCredential credential,
+            AccessToken token, String url, String model, ObjectNode request, boolean stream)
+            throws IOException, UpstreamRefusal {
+        String project = project(upstream, accountId, credential, token);
         ObjectNode payload = JSON.createObjectNode().put("model", model).put("project", project)
                 .put("user_prompt_id", UUID.randomUUID().toString());
         payload.set("request", request);
@@ -178,7 +184,7 @@ public final class GeminiCodeAssistAdapter implements UpstreamAdapter {
     }
 
     /** The credential's project: its own override, the upstream's, or the one Code Assist names. */
-    private String project(Upstream upstream, OAuthCredential credential, AccessToken token)
+    private String project(Upstream upstream, String accountId, OAuthCredential credential, AccessToken token)
             throws IOException, UpstreamRefusal {
         if (credential.project() != null) {
             return credential.project();
@@ -188,7 +194,15 @@ public final class GeminiCodeAssistAdapter implements UpstreamAdapter {
             return configured;
         }
         String base = BaseUrls.base(upstream, DEFAULT_BASE_URL);
-        return projectIds.get(credential.key(), () -> projects.discover(upstream, base, token));
+        try {
+            return projectIds.get(credential.key(), () -> projects.discover(upstream, base, token));
+        } catch (UpstreamRefusal refusal) {
+            if (refusal.status() == 403) {
+                // The engine only records "HTTP 403"; the operator needs Code Assist's reason to fix it.
+                LOG.log(System.Logger.Level.WARNING, "account {0}: {1}", accountId, refusal.getMessage());
+            }
+            throw refusal;
+        }
     }
 
     private AccessToken accessToken(Upstream upstream, OAuthCredential credential) throws IOException, UpstreamRefusal {

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.rotor.api.Account;
-import io.rotor.api.Endpoint;
 import io.rotor.api.HttpCall;
 import io.rotor.api.UpstreamAdapter;
 import io.rotor.api.UpstreamCall;

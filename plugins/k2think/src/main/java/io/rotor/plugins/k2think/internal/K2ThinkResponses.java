@@ -2,6 +2,7 @@ package io.rotor.plugins.k2think.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.rotor.api.UpstreamResponse;
 import io.rotor.plugins.support.SseReader;
@@ -68,20 +69,20 @@ final class K2ThinkResponses {
         }
         for (JsonNode choice : completion.path("choices")) {
             if (choice.path("message") instanceof ObjectNode message) {
-                moveReasoning(message, ThinkTagSplitter::splitWhole);
+                moveReasoning(message);
             }
         }
         return JSON.writeValueAsBytes(completion);
     }
 
     /** Moves {@code reasoning} and {@code <think>…</think>} into {@code reasoning_content}. */
-    private static void moveReasoning(ObjectNode message, java.util.function.Function<String, ThinkTagSplitter.Pieces> split) {
+    private static void moveReasoning(ObjectNode message) {
         StringBuilder reasoning = new StringBuilder(message.path("reasoning_content").asText(""));
         if (message.path("reasoning").isTextual()) {
             reasoning.append(message.remove("reasoning").asText());
         }
         if (message.path("content").isTextual()) {
-            ThinkTagSplitter.Pieces pieces = split.apply(message.path("content").asText());
+            ThinkTagSplitter.Pieces pieces = ThinkTagSplitter.splitWhole(message.path("content").asText());
             message.put("content", pieces.content());
             reasoning.append(pieces.reasoning());
         }
@@ -137,7 +138,7 @@ final class K2ThinkResponses {
 
         private void translate(ObjectNode chunk) {
             chunk.put("object", "chat.completion.chunk");
-            var kept = JSON.createArrayNode();
+            ArrayNode kept = JSON.createArrayNode();
             for (JsonNode choiceNode : chunk.path("choices")) {
                 if (!(choiceNode instanceof ObjectNode choice)) {
                     continue;
