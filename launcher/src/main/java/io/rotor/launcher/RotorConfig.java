@@ -2,6 +2,7 @@ package io.rotor.launcher;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,11 +35,14 @@ public final class RotorConfig {
     private final Map<String, String> settings;
     private final Map<String, String> secrets;
     private final Path source;
+    private final Set<String> explicitKeys;
 
-    private RotorConfig(Map<String, String> settings, Map<String, String> secrets, Path source) {
+    private RotorConfig(Map<String, String> settings, Map<String, String> secrets, Path source,
+            Set<String> explicitKeys) {
         this.settings = Map.copyOf(settings);
         this.secrets = Map.copyOf(secrets);
         this.source = source;
+        this.explicitKeys = Set.copyOf(explicitKeys);
     }
 
     /**
@@ -58,6 +62,7 @@ public final class RotorConfig {
             chosen = Path.of(DEFAULT_FILE);
         }
         Map<String, String> values = new LinkedHashMap<>(DEFAULTS);
+        Set<String> explicit = new HashSet<>(overrides.keySet());
         Path base = Path.of("").toAbsolutePath();
         if (chosen != null) {
             if (!Files.isRegularFile(chosen)) {
@@ -65,7 +70,9 @@ public final class RotorConfig {
             }
             chosen = chosen.toAbsolutePath();
             base = chosen.getParent();
-            values.putAll(read(chosen));
+            Map<String, String> fromFile = read(chosen);
+            explicit.addAll(fromFile.keySet());
+            values.putAll(fromFile);
         }
         values.putAll(overrides);
         Map<String, String> secrets = new LinkedHashMap<>();
@@ -95,7 +102,7 @@ public final class RotorConfig {
                 values.put(key, base.resolve(value).normalize().toString());
             }
         }
-        return new RotorConfig(values, secrets, chosen);
+        return new RotorConfig(values, secrets, chosen, explicit);
     }
 
     private static Map<String, String> read(Path file) {
@@ -156,6 +163,11 @@ public final class RotorConfig {
     /** Returns the secret setting ({@code security.masterKey}, {@code security.encryptionKey}) or null. */
     String secret(String key) {
         return secrets.get(key);
+    }
+
+    /** True if {@code key} was set in the config file or by an override, not only by a default. */
+    public boolean isExplicit(String key) {
+        return explicitKeys.contains(key);
     }
 
     /** The config file read, or null when only defaults apply. */

@@ -16,9 +16,14 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Dictionary;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Hashtable;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.jar.JarFile;
+import java.util.jar.Manifest;
 import java.util.stream.Stream;
 import org.apache.felix.framework.Felix;
 import org.osgi.framework.Bundle;
@@ -104,6 +109,7 @@ public final class RotorRuntime implements AutoCloseable {
             felix.init();
             felix.start();
             runtime.installBundles(bundleDirectory(), stores);
+            runtime.installPlugins(config);
             runtime.configure(config, mode, stores);
             return runtime;
         } catch (RuntimeException | BundleException e) {
@@ -144,6 +150,70 @@ public final class RotorRuntime implements AutoCloseable {
         if (!missing.isEmpty()) {
             throw new IllegalStateException("no bundle for store '" + missing.get(0) + "' (" + STORE_BUNDLE_PREFIX
                     + missing.get(0) + ") in " + directory);
+        }
+    }
+
+    /**
+     * Installs and starts the drop-in bundles: every jar in {@code plugins.dir} and, unless that key is set
+     * explicitly, the distribution's own {@code plugins/} next to {@code bundles/}, so the shipped adapters
+     * work from any working directory. A bundle symbolic name is installed once (the configured folder wins);
+     * a jar that is no bundle or does not install or start is reported in one line and skipped.
+     */
+    private void installPlugins(RotorConfig config) {
+        Set<Path> folders = new LinkedHashSet<>();
+        String configured = config.get("plugins.dir");
+        if (configured != null && !configured.isBlank()) {
+            folders.add(Path.of(configured).toAbsolutePath().normalize());
+        }
+        if (!config.isExplicit("plugins.dir")) {
+            folders.add(bundleDirectory().resolveSibling("plugins").toAbsolutePath().normalize());
+        }
+        BundleContext context = framework.getBundleContext();
+        Set<String> names = new HashSet<>();
+        for (Bundle bundle : context.getBundles()) {
+            names.add(bundle.getSymbolicName());
+        }
+        for (Path folder : folders) {
+            if (!Files.isDirectory(folder)) {
+                continue; // nothing dropped in
+            }
+            List<Path> jars;
+            try (Stream<Path> files = Files.list(folder)) {
+                jars = files.filter(p -> p.toString().endsWith(".jar")).sorted().toList();
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "cannot list plugins in {0}: {1}", folder, e.getMessage());
+                continue;
+            }
+            for (Path jar : jars) {
+                Bundle bundle = null;
+                try {
+                    String name;
+                    try (JarFile file = new JarFile(jar.toFile())) {
+                        Manifest manifest = file.getManifest();
+                        name = manifest == null ? null
+                                : manifest.getMainAttributes().getValue(Constants.BUNDLE_SYMBOLICNAME);
+                    }
+                    if (name == null) {
+                        throw new BundleException("not an OSGi bundle (no Bundle-SymbolicName)");
+                    }
+                    if (!names.add(name.split(";", 2)[0].strip())) {
+                        continue; // the same plugin from a folder read earlier
+                    }
+                    bundle = context.installBundle(jar.toUri().toString());
+                    if (bundle.getHeaders().get(Constants.FRAGMENT_HOST) == null) {
+                        bundle.start();
+                    }
+                } catch (IOException | BundleException | RuntimeException e) {
+                    LOG.log(System.Logger.Level.WARNING, "skipping plugin {0}: {1}", jar, e.getMessage());
+                    if (bundle != null) {
+                        try {
+                            bundle.uninstall();
+                        } catch (BundleException ignored) {
+                            // it never started; the framework cache is deleted on close anyway
+                        }
+                    }
+                }
+            }
         }
     }
 

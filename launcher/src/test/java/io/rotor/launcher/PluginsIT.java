@@ -1,0 +1,123 @@
+package io.rotor.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.rotor.api.Account;
+import io.rotor.api.NewAccount;
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The plugins folder: what is in it is installed after the core bundles, and only that. */
+class PluginsIT {
+
+    private static final Path SHIPPED = Path.of(System.getProperty("rotor.home"), "plugins");
+    private static final String K2_JAR = "rotor-plugin-k2think.jar";
+    private static final String MODEL = "MBZUAI-IFM/K2-Think-v2";
+
+    @TempDir
+    Path dir;
+    private FakeK2Think k2;
+    private RotorHarness rotor;
+    private final List<String> warnings = new CopyOnWriteArrayList<>();
+    private final Logger runtimeLog = Logger.getLogger(RotorRuntime.class.getName());
+    private final Handler capture = new Handler() {
+        @Override
+        public void publish(LogRecord record) {
+            warnings.add(java.text.MessageFormat.format(record.getMessage(), record.getParameters()));
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+        }
+    };
+
+    @BeforeEach
+    void start() throws Exception {
+        k2 = new FakeK2Think().user("pat@example.com", new FakeK2Think.User("pw", false, 100));
+        runtimeLog.addHandler(capture);
+    }
+
+    @AfterEach
+    void stop() {
+        runtimeLog.removeHandler(capture);
+        if (rotor != null) {
+            rotor.close();
+        }
+        k2.close();
+    }
+
+    private void startRotor(Map<String, String> extra) {
+        Map<String, String> settings = new java.util.LinkedHashMap<>(extra);
+        settings.put("upstream.k2think.baseUrl", k2.baseUrl());
+        rotor = new RotorHarness(dir, settings).start();
+    }
+
+    private HttpResponse<String> k2Chat() {
+        rotor.admin().addAccount(new NewAccount("k2think", null, null, "pat@example.com",
+                Map.of(Account.SECRET_PASSWORD, "pw"), null, null, null, null, false));
+        return rotor.chat(rotor.addUser("quinn"), MODEL, false);
+    }
+
+    @Test
+    void anExplicitPluginsFolderReplacesTheShippedOneSoAnAbsentJarMeansNoSuchUpstream() throws IOException {
+        Files.createDirectories(dir.resolve("empty-plugins"));
+        startRotor(Map.of("plugins.dir", "empty-plugins"));
+
+        HttpResponse<String> response = k2Chat();
+
+        assertEquals(502, response.statusCode(), response.body());
+        assertEquals("upstream_error", RotorHarness.json(response.body()).at("/error/code").asText());
+        assertEquals(0, k2.signIns("pat@example.com"));
+    }
+
+    @Test
+    void aBrokenJarIsReportedInOneLineAndSkippedWhileTheOthersStart() throws IOException {
+        Path plugins = Files.createDirectories(dir.resolve("my-plugins"));
+        Files.copy(SHIPPED.resolve(K2_JAR), plugins.resolve(K2_JAR));
+        Files.write(plugins.resolve("broken.jar"), new byte[] {1, 2, 3, 4});
+        try (JarOutputStream plain = new JarOutputStream(Files.newOutputStream(plugins.resolve("plain.jar")),
+                new Manifest())) {
+            plain.flush(); // a jar, but no bundle
+        }
+        startRotor(Map.of("plugins.dir", "my-plugins"));
+
+        HttpResponse<String> response = k2Chat();
+
+        assertEquals(200, response.statusCode(), response.body());
+        assertEquals(1, warnings.stream().filter(w -> w.contains("broken.jar")).count(), warnings.toString());
+        assertEquals(1, warnings.stream().filter(w -> w.contains("plain.jar") && w.contains("not an OSGi bundle"))
+                .count(), warnings.toString());
+    }
+
+    @Test
+    void withoutAnExplicitFolderTheShippedPluginsAreAddedAndABundleIsInstalledOnce() throws IOException {
+        // plugins/ next to the config file is the default plugins.dir; the same jar is also shipped.
+        Path local = Files.createDirectories(dir.resolve("plugins"));
+        Files.copy(SHIPPED.resolve(K2_JAR), local.resolve(K2_JAR));
+        startRotor(Map.of());
+
+        HttpResponse<String> response = k2Chat();
+
+        assertEquals(200, response.statusCode(), response.body());
+        assertTrue(warnings.isEmpty(), "the second copy is skipped quietly, not refused by the framework: " + warnings);
+    }
+}
