@@ -13,7 +13,7 @@ import java.util.TreeMap;
  * upstreams. Keys and defaults are DESIGN §3's.
  */
 record EngineSettings(String strategy, int perAccount, long windowMs, long cooldownMs, int maxRetries,
-        boolean autoValidateOnAdd, int maxPerUser, Map<String, Upstream> upstreams) {
+        boolean autoValidateOnAdd, int maxPerUser, Map<String, Upstream> upstreams, long retryBackoffMs) {
 
     static final String DEFAULT_STRATEGY = "round-robin";
 
@@ -56,7 +56,8 @@ record EngineSettings(String strategy, int perAccount, long windowMs, long coold
                 (int) number(config, "retry.max", 3),
                 Boolean.parseBoolean(text(config, "accounts.autoValidateOnAdd", "true")),
                 (int) number(config, "accounts.maxPerUser", 10),
-                Map.copyOf(upstreams));
+                Map.copyOf(upstreams),
+                Math.min(number(config, "retry.backoffMs", RetryPolicy.DEFAULT_BACKOFF_MS), RetryPolicy.MAX_BACKOFF_MS));
     }
 
     private static Upstream toUpstream(String name, Map<String, String> props) {

@@ -16,10 +16,18 @@ import java.io.IOException;
  */
 final class RequestParser {
 
+    /** Longest JSON string value read, in characters. */
+    static final int MAX_STRING_LENGTH = 20 * 1024 * 1024;
+    /** Longest model name accepted; real ones are a few dozen characters. */
+    static final int MAX_MODEL_LENGTH = 256;
+
     private static final JsonFactory JSON = JsonFactory.builder()
             .streamReadConstraints(StreamReadConstraints.builder()
                     .maxNestingDepth(256)
                     .maxNumberLength(100)
+                    // Data-URL images are long strings; the HTTP edge's 20 MiB body limit bounds them anyway.
+                    .maxStringLength(MAX_STRING_LENGTH)
+                    .maxNameLength(1_000)
                     .build())
             .build();
 
@@ -44,6 +52,10 @@ final class RequestParser {
                         throw RotorException.badParam("model", "'model' must be a non-empty string.");
                     }
                     model = parser.getText();
+                    if (model.length() > MAX_MODEL_LENGTH) {
+                        throw RotorException.badParam("model", "'model' is longer than " + MAX_MODEL_LENGTH
+                                + " characters.");
+                    }
                 } else if ("stream".equals(field)) {
                     if (value != JsonToken.VALUE_TRUE && value != JsonToken.VALUE_FALSE && value != JsonToken.VALUE_NULL) {
                         throw RotorException.badParam("stream", "'stream' must be a boolean.");

@@ -3,6 +3,7 @@ package io.rotor.core.engine.internal;
 import io.rotor.api.ErrorCode;
 import io.rotor.api.RotorException;
 import java.util.List;
+import java.util.random.RandomGenerator;
 import java.util.stream.Collectors;
 
 /**
@@ -11,7 +12,33 @@ import java.util.stream.Collectors;
  */
 final class RetryPolicy {
 
+    /** Upper bound of the pause before the first retry ({@code retry.backoffMs}). */
+    static final long DEFAULT_BACKOFF_MS = 100;
+    /** Cap on {@code retry.backoffMs}: a request thread must never sleep long. */
+    static final long MAX_BACKOFF_MS = 2_000;
+
     private RetryPolicy() {
+    }
+
+    /**
+     * The pause before retry number {@code retry} (1 for the first) after an upstream fault: uniform
+     * in [base/4, base] times the retry number, so a burst of failing requests does not hammer the
+     * next account in lock step. 0 when backoff is off.
+     */
+    static long backoffMs(int retry, long baseMs, RandomGenerator random) {
+        if (baseMs <= 0 || retry <= 0) {
+            return 0;
+        }
+        long low = Math.max(1, baseMs / 4);
+        return (low + random.nextLong(baseMs - low + 1)) * retry;
+    }
+
+    /**
+     * Returns true if the outcome calls for a pause before the next attempt: a network error or a 5xx
+     * may be upstream-wide, while a rate limit or a refused credential belongs to the one account.
+     */
+    static boolean backsOff(Outcome outcome) {
+        return outcome instanceof Outcome.Failed;
     }
 
     /** Returns true if the outcome goes to the client; false if the request moves to another account. */

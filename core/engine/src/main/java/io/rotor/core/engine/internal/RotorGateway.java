@@ -43,6 +43,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
@@ -190,12 +191,27 @@ public final class RotorGateway implements Gateway, Admin, MetricsExporter {
             }
             settle(lease, outcome, policy, trace);
             failures.add(outcome);
+            if (attempt < maxRetries && RetryPolicy.backsOff(outcome)) {
+                pause(RetryPolicy.backoffMs(attempt + 1, settings.retryBackoffMs(), ThreadLocalRandom.current()));
+            }
         }
         long retryAfter = AccountPicker.millisUntilFirstFree(eligible, policy, clock.millis());
         if (failures.isEmpty()) {
             throw noAvailableAccounts(policy, retryAfter);
         }
         throw RetryPolicy.exhausted(failures, retryAfter);
+    }
+
+    private static void pause(long millis) {
+        if (millis <= 0) {
+            return;
+        }
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RotorException(ErrorCode.UPSTREAM_ERROR, "Interrupted while waiting to retry.");
+        }
     }
 
     /** What the metrics need to know of one request as it goes; the pool is known after authentication. */

@@ -2,6 +2,7 @@ package io.rotor.core.engine.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.rotor.api.Endpoint;
 import io.rotor.api.ErrorCode;
@@ -43,5 +44,27 @@ class RequestParserTest {
     void deepNestingIsRefusedWithoutAStackOverflow() {
         String deep = "{\"model\":\"m\",\"x\":" + "[".repeat(100_000) + "]".repeat(100_000) + "}";
         assertEquals(ErrorCode.INVALID_REQUEST, refused(deep).code());
+    }
+
+    @Test
+    void deepNestingIsRefusedWithA400AndNoStackOverflow() {
+        for (int depth : new int[] {257, 10_000, 1_000_000}) {
+            String body = "{\"model\":\"m\",\"x\":" + "[".repeat(depth) + "]".repeat(depth) + "}";
+            RotorException refused = refused(body);
+            assertEquals(ErrorCode.INVALID_REQUEST, refused.code());
+            assertTrue(refused.getMessage().contains("nesting depth"), refused.getMessage());
+        }
+        assertEquals(new ParsedRequest("m", false),
+                parse("{\"model\":\"m\",\"x\":" + "[".repeat(255) + "]".repeat(255) + "}"));
+    }
+
+    @Test
+    void overlongNumbersNamesAndModelsAreRefused() {
+        assertTrue(refused("{\"model\":\"m\",\"n\":" + "9".repeat(1_001) + "}").getMessage().contains("Number"));
+        assertTrue(refused("{\"model\":" + "1".repeat(101) + "}").getMessage().contains("Number"));
+        assertTrue(refused("{\"" + "k".repeat(1_001) + "\":1,\"model\":\"m\"}").getMessage().contains("Name"));
+        assertEquals("model", refused("{\"model\":\"" + "m".repeat(257) + "\"}").param());
+        assertEquals(ErrorCode.INVALID_REQUEST,
+                refused("{\"model\":\"" + "m".repeat(RequestParser.MAX_STRING_LENGTH + 1) + "\"}").code());
     }
 }

@@ -1,0 +1,88 @@
+package io.rotor.transport.http.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.rotor.api.ClientResponse;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Request smuggling and oversized-header probes over a raw socket: what the JDK server in front of
+ * the gateway actually does, so the README can state it.
+ */
+@Timeout(60)
+class HttpEdgeTest {
+
+    private final RecordingGateway gateway = new RecordingGateway();
+    private JdkHttpServer server;
+
+    @BeforeEach
+    void start() {
+        gateway.answer(request -> new ClientResponse(200, Map.of("Content-Type", "application/json"),
+                new ByteArrayInputStream("{}".getBytes(StandardCharsets.UTF_8)), false, () -> { }));
+        server = new JdkHttpServer(gateway, null, () -> "", JdkHttpServerTest.config("127.0.0.1", 0, 1024), null);
+    }
+
+    @AfterEach
+    void stop() {
+        server.stop();
+    }
+
+    private boolean closedAfterResponse;
+
+    /** The status of the first response, or -1 if the server closed the connection without one. */
+    private int probe(String request) throws IOException {
+        try (Socket socket = RawHttp.connect(server.address())) {
+            try {
+                RawHttp.write(socket, request);
+                int status = RawHttp.readResponse(socket).status();
+                closedAfterResponse = socket.getInputStream().read() < 0;
+                return status;
+            } catch (SocketException | RuntimeException e) {
+                closedAfterResponse = true;
+                return -1;
+            }
+        }
+    }
+
+    @Test
+    void contentLengthWithTransferEncodingIsRefused() throws IOException {
+        int status = probe("POST /v1/embeddings HTTP/1.1\r\nHost: rotor\r\nContent-Length: 5\r\n"
+                + "Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n");
+        assertEquals(400, status);
+        assertTrue(closedAfterResponse, "the connection is closed, so no smuggled request follows");
+        assertEquals(0, gateway.requests().size());
+    }
+
+    @Test
+    void twoContentLengthsAreRefused() throws IOException {
+        int status = probe("POST /v1/embeddings HTTP/1.1\r\nHost: rotor\r\nContent-Length: 2\r\n"
+                + "Content-Length: 7\r\n\r\n{}");
+        assertEquals(400, status);
+        assertTrue(closedAfterResponse, "the connection is closed, so no smuggled request follows");
+        assertEquals(0, gateway.requests().size());
+    }
+
+    /**
+     * The JDK server cannot answer 431: past {@code sun.net.httpserver.maxReqHeaderSize} (384 KiB by
+     * default) it closes the connection without a response, and the gateway never sees the request.
+     */
+    @Test
+    void oversizedHeadersCloseTheConnectionWithoutReachingTheGateway() throws IOException {
+        int status = probe("POST /v1/embeddings HTTP/1.1\r\nHost: rotor\r\nContent-Length: 2\r\nX-Big: "
+                + "a".repeat(600_000) + "\r\n\r\n{}");
+        assertEquals(-1, status);
+        assertEquals(0, gateway.requests().size());
+        assertEquals(200, probe("POST /v1/embeddings HTTP/1.1\r\nHost: rotor\r\nContent-Length: 2\r\n"
+                + "Connection: close\r\nX-Big: " + "a".repeat(100_000) + "\r\n\r\n{}"), "a 100 kB header is fine");
+    }
+}
