@@ -166,6 +166,25 @@ class PluginsIT {
         assertEquals(200, k2Chat().statusCode());
     }
 
+    @Test
+    void theExamplePluginDroppedInOffersTheLowestLatencyStrategy() throws Exception {
+        Path plugins = Files.createDirectories(dir.resolve("drop"));
+        startRotor(Map.of("plugins.dir", "drop"));
+
+        Files.copy(SHIPPED.resolve("examples/rotor-plugin-example-latency-strategy.jar"),
+                plugins.resolve("rotor-plugin-example-latency-strategy.jar"));
+
+        assertTrue(eventually(() -> active("com.example.rotor.latency")), "example plugin not active within 2 s");
+        io.rotor.api.RotationStrategy strategy = rotor.runtime().await(io.rotor.api.RotationStrategy.class,
+                "(" + io.rotor.api.RotationStrategy.NAME + "=lowest-latency)");
+        assertEquals("b", strategy.pick(List.of(
+                new io.rotor.api.Candidate("a", "openai", 0, 1, List.of(), io.rotor.api.AccountStatus.ACTIVE,
+                        0, 0, 0, 0, 0, 0, 250.0),
+                new io.rotor.api.Candidate("b", "openai", 0, 1, List.of(), io.rotor.api.AccountStatus.ACTIVE,
+                        0, 0, 0, 0, 0, 1, 40.0)),
+                new io.rotor.api.PickRequest("m", "quinn", "default", 1)));
+    }
+
     private boolean active(String symbolicName) {
         Bundle bundle = rotor.runtime().bundle(symbolicName);
         return bundle != null && bundle.getState() == Bundle.ACTIVE;
