@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Dictionary;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Hashtable;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -52,14 +51,19 @@ public final class RotorRuntime implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(RotorRuntime.class.getName());
     private static final Duration SERVICE_TIMEOUT = Duration.ofSeconds(20);
     /** The API version the system bundle exports; keep in step with io.rotor.api's package-info. */
-    private static final String API_PACKAGES = "io.rotor.api;version=0.1.0,"
+    private static final String API_PACKAGES = "io.rotor.api;version=0.2.0,"
             + "org.osgi.service.cm;version=1.6.1,"
             // GraalJS (no bundle) from the class path, for the script strategies bundle; keep in step with graalvm.version.
             + "org.graalvm.polyglot;version=25.4.4,org.graalvm.polyglot.proxy;version=25.4.4,"
             + "org.graalvm.polyglot.io;version=25.4.4,org.graalvm.options;version=25.4.4";
 
+    private static final String FILEINSTALL = "org.apache.felix.fileinstall";
+    /** Held so its handler is not lost with a collected logger. */
+    private static final java.util.logging.Logger FILEINSTALL_LOG = java.util.logging.Logger.getLogger("fileinstall");
+
     private final Felix framework;
     private final Path storage;
+    private java.util.concurrent.ScheduledExecutorService pluginCheck;
 
     private RotorRuntime(Felix framework, Path storage) {
         this.framework = framework;
@@ -103,13 +107,15 @@ public final class RotorRuntime implements AutoCloseable {
         putIfSet(properties, "rotor.security.encryptionKey", config.secret("security.encryptionKey"));
         properties.put("rotor.generateMasterKey", String.valueOf(mode == Mode.SERVE));
         properties.put("rotor.mode", mode.name().toLowerCase());
+        List<Path> plugins = mode == Mode.STORES ? List.of() : pluginFolders(config, mode);
+        watchPlugins(properties, plugins, mode);
         Felix felix = new Felix(properties);
         RotorRuntime runtime = new RotorRuntime(felix, storage);
         try {
             felix.init();
             felix.start();
-            runtime.installBundles(bundleDirectory(), stores);
-            runtime.installPlugins(config);
+            runtime.installBundles(bundleDirectory(), stores, !plugins.isEmpty());
+            runtime.reportNonBundles(plugins, mode);
             runtime.configure(config, mode, stores);
             return runtime;
         } catch (RuntimeException | BundleException e) {
@@ -122,7 +128,7 @@ public final class RotorRuntime implements AutoCloseable {
     }
 
     /** Installs every jar, and starts every bundle but the stores that were not selected. */
-    private void installBundles(Path directory, List<String> stores) throws BundleException {
+    private void installBundles(Path directory, List<String> stores, boolean watch) throws BundleException {
         BundleContext context = framework.getBundleContext();
         List<Path> jars;
         try (Stream<Path> files = Files.list(directory)) {
@@ -143,6 +149,10 @@ public final class RotorRuntime implements AutoCloseable {
                     continue;
                 }
             }
+            // FileInstall without a folder would watch ./load.
+            if (!watch && FILEINSTALL.equals(name)) {
+                continue;
+            }
             if (bundle.getHeaders().get(Constants.FRAGMENT_HOST) == null) {
                 bundle.start();
             }
@@ -154,12 +164,12 @@ public final class RotorRuntime implements AutoCloseable {
     }
 
     /**
-     * Installs and starts the drop-in bundles: every jar in {@code plugins.dir} and, unless that key is set
+     * The drop-in folders Felix FileInstall watches: {@code plugins.dir} and, unless that key is set
      * explicitly, the distribution's own {@code plugins/} next to {@code bundles/}, so the shipped adapters
-     * work from any working directory. A bundle symbolic name is installed once (the configured folder wins);
-     * a jar that is no bundle or does not install or start is reported in one line and skipped.
+     * work from any working directory. A CLI command only takes the folders that exist (it should not
+     * create one as a side effect); serving creates {@code plugins.dir} so there is somewhere to drop into.
      */
-    private void installPlugins(RotorConfig config) {
+    private static List<Path> pluginFolders(RotorConfig config, Mode mode) {
         Set<Path> folders = new LinkedHashSet<>();
         String configured = config.get("plugins.dir");
         if (configured != null && !configured.isBlank()) {
@@ -168,52 +178,119 @@ public final class RotorRuntime implements AutoCloseable {
         if (!config.isExplicit("plugins.dir")) {
             folders.add(bundleDirectory().resolveSibling("plugins").toAbsolutePath().normalize());
         }
-        BundleContext context = framework.getBundleContext();
-        Set<String> names = new HashSet<>();
-        for (Bundle bundle : context.getBundles()) {
-            names.add(bundle.getSymbolicName());
-        }
-        for (Path folder : folders) {
-            if (!Files.isDirectory(folder)) {
-                continue; // nothing dropped in
-            }
-            List<Path> jars;
-            try (Stream<Path> files = Files.list(folder)) {
-                jars = files.filter(p -> p.toString().endsWith(".jar")).sorted().toList();
+        if (mode == Mode.SERVE && configured != null && !configured.isBlank()) {
+            try {
+                Files.createDirectories(Path.of(configured).toAbsolutePath()); // somewhere to drop jars into
             } catch (IOException e) {
-                LOG.log(System.Logger.Level.WARNING, "cannot list plugins in {0}: {1}", folder, e.getMessage());
-                continue;
+                LOG.log(System.Logger.Level.WARNING, "cannot create plugins.dir {0}: {1}", configured, e.getMessage());
             }
-            for (Path jar : jars) {
-                Bundle bundle = null;
-                try {
-                    String name;
-                    try (JarFile file = new JarFile(jar.toFile())) {
-                        Manifest manifest = file.getManifest();
-                        name = manifest == null ? null
-                                : manifest.getMainAttributes().getValue(Constants.BUNDLE_SYMBOLICNAME);
+        }
+        return folders.stream().filter(Files::isDirectory).toList();
+    }
+
+    /**
+     * Framework properties for FileInstall: bundle jars only (the {@code *.js} files belong to the script
+     * strategies), the first scan done before its bundle's start returns (so a CLI command sees the
+     * adapters), new bundles started, and its errors routed to {@link #reportFileInstall} as one line each.
+     */
+    private static void watchPlugins(Map<String, Object> properties, List<Path> folders, Mode mode) {
+        properties.put("felix.fileinstall.dir",
+                String.join(",", folders.stream().map(Path::toString).toList()));
+        // A CLI command lives for seconds: one scan at start is all it needs.
+        properties.put("felix.fileinstall.poll", mode == Mode.SERVE ? "500" : String.valueOf(Integer.MAX_VALUE));
+        properties.put("felix.fileinstall.filter", ".*\\.jar");
+        properties.put("felix.fileinstall.noInitialDelay", "true");
+        properties.put("felix.fileinstall.bundles.new.start", "true");
+        properties.put("felix.fileinstall.log.level", "2");
+        properties.put("felix.fileinstall.log.default", "jul");
+        if (FILEINSTALL_LOG.getHandlers().length == 0) {
+            FILEINSTALL_LOG.setUseParentHandlers(false);
+            FILEINSTALL_LOG.addHandler(new java.util.logging.Handler() {
+                @Override
+                public void publish(java.util.logging.LogRecord record) {
+                    reportFileInstall(record.getMessage(), record.getThrown());
+                }
+
+                @Override
+                public void flush() {
+                }
+
+                @Override
+                public void close() {
+                }
+            });
+        }
+    }
+
+    /** One line per FileInstall failure (its own format is a stack trace on standard output). */
+    private static void reportFileInstall(String message, Throwable cause) {
+        if (message.contains("is already installed.  Updating this bundle instead")) {
+            return; // the same plugin in both folders: one bundle, as intended
+        }
+        StringBuilder line = new StringBuilder(message);
+        for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            line.append(": ").append(t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage());
+        }
+        LOG.log(System.Logger.Level.WARNING, "plugin: {0}", line);
+    }
+
+    /**
+     * FileInstall ignores files it cannot read as a bundle without a word; this names each such jar once
+     * (again when it changes), on FileInstall's own rhythm.
+     */
+    private void reportNonBundles(List<Path> folders, Mode mode) {
+        Map<Path, Long> reported = new java.util.concurrent.ConcurrentHashMap<>();
+        Runnable scan = () -> {
+            for (Path folder : folders) {
+                List<Path> jars;
+                try (Stream<Path> files = Files.list(folder)) {
+                    jars = files.filter(p -> p.toString().endsWith(".jar")).sorted().toList();
+                } catch (IOException e) {
+                    continue; // not there (yet)
+                }
+                reported.keySet().removeIf(jar -> jar.startsWith(folder) && !jars.contains(jar));
+                for (Path jar : jars) {
+                    long modified;
+                    try {
+                        modified = Files.getLastModifiedTime(jar).toMillis();
+                    } catch (IOException e) {
+                        continue;
                     }
-                    if (name == null) {
-                        throw new BundleException("not an OSGi bundle (no Bundle-SymbolicName)");
+                    Long seen = reported.get(jar);
+                    if (seen != null && seen == modified) {
+                        continue;
                     }
-                    if (!names.add(name.split(";", 2)[0].strip())) {
-                        continue; // the same plugin from a folder read earlier
-                    }
-                    bundle = context.installBundle(jar.toUri().toString());
-                    if (bundle.getHeaders().get(Constants.FRAGMENT_HOST) == null) {
-                        bundle.start();
-                    }
-                } catch (IOException | BundleException | RuntimeException e) {
-                    LOG.log(System.Logger.Level.WARNING, "skipping plugin {0}: {1}", jar, e.getMessage());
-                    if (bundle != null) {
-                        try {
-                            bundle.uninstall();
-                        } catch (BundleException ignored) {
-                            // it never started; the framework cache is deleted on close anyway
-                        }
+                    reported.put(jar, modified);
+                    String problem = bundleProblem(jar);
+                    if (problem != null) {
+                        LOG.log(System.Logger.Level.WARNING, "skipping plugin {0}: {1}", jar, problem);
                     }
                 }
             }
+        };
+        scan.run();
+        if (mode == Mode.SERVE) {
+            java.util.concurrent.ScheduledExecutorService timer =
+                    java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                        Thread thread = new Thread(r, "rotor-plugin-check");
+                        thread.setDaemon(true);
+                        return thread;
+                    });
+            timer.scheduleWithFixedDelay(scan, 500, 500, java.util.concurrent.TimeUnit.MILLISECONDS);
+            pluginCheck = timer;
+        }
+    }
+
+    /** Why a jar is no bundle, or null when it has a Bundle-SymbolicName. */
+    static String bundleProblem(Path jar) {
+        try (JarFile file = new JarFile(jar.toFile())) {
+            Manifest manifest = file.getManifest();
+            if (manifest == null || manifest.getMainAttributes().getValue(Constants.BUNDLE_SYMBOLICNAME) == null) {
+                return "not an OSGi bundle (no Bundle-SymbolicName)";
+            }
+            return null;
+        } catch (IOException e) {
+            return "not a readable jar (" + e.getMessage() + ")";
         }
     }
 
@@ -326,6 +403,20 @@ public final class RotorRuntime implements AutoCloseable {
         }
     }
 
+    /** The installed bundle of that symbolic name, or null (for tests of the plugins folder). */
+    Bundle bundle(String symbolicName) {
+        for (Bundle bundle : framework.getBundleContext().getBundles()) {
+            if (symbolicName.equals(bundle.getSymbolicName())) {
+                return bundle;
+            }
+        }
+        return null;
+    }
+
+    int bundleCount() {
+        return framework.getBundleContext().getBundles().length;
+    }
+
     private String inactiveBundles() {
         StringBuilder inactive = new StringBuilder();
         for (Bundle bundle : framework.getBundleContext().getBundles()) {
@@ -343,6 +434,9 @@ public final class RotorRuntime implements AutoCloseable {
     /** Stops every bundle (the engine flushes its statistics) and removes the framework cache. */
     @Override
     public void close() {
+        if (pluginCheck != null) {
+            pluginCheck.shutdownNow();
+        }
         try {
             if ((framework.getState() & (Bundle.ACTIVE | Bundle.STARTING)) != 0) {
                 framework.stop();

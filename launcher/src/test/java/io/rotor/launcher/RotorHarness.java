@@ -65,6 +65,10 @@ final class RotorHarness implements AutoCloseable {
         }
     }
 
+    RotorRuntime runtime() {
+        return runtime;
+    }
+
     Admin admin() {
         return runtime.await(Admin.class);
     }

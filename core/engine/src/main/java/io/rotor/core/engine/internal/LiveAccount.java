@@ -15,6 +15,11 @@ import java.time.Instant;
  */
 final class LiveAccount {
 
+    /** EWMA weight of the newest latency sample: the last ~5 calls dominate, one slow call does not. */
+    static final double LATENCY_WEIGHT = 0.3;
+    /** Kept in memory only: a restart starts from unknown. */
+    private double latencyMs = Double.NaN;
+
     /** Sentinel for "never frees up on its own" (invalid, inactive, blocked). */
     static final long NEVER = Long.MAX_VALUE;
     /** A busy account frees up when one of its requests ends; we cannot know when, so suggest a short wait. */
@@ -184,7 +189,13 @@ final class LiveAccount {
 
     synchronized Candidate candidate() {
         return new Candidate(account.id(), account.upstream(), account.priority(), account.weight(), account.tags(),
-                status, windowCount, totalRequests, lastUsed, inFlight, account.maxConcurrent(), order);
+                status, windowCount, totalRequests, lastUsed, inFlight, account.maxConcurrent(), order, latencyMs);
+    }
+
+    /** Folds one upstream call's latency into the moving average strategies see as {@link Candidate#latencyMs()}. */
+    synchronized void recordLatency(long nanos) {
+        double millis = nanos / 1_000_000.0;
+        latencyMs = Double.isNaN(latencyMs) ? millis : latencyMs + LATENCY_WEIGHT * (millis - latencyMs);
     }
 
     /** Returns the stored definition with the live statistics and limiter state. */

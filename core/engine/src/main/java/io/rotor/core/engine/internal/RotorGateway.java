@@ -279,7 +279,9 @@ public final class RotorGateway implements Gateway, Admin, MetricsExporter {
         try {
             long started = System.nanoTime();
             UpstreamResponse upstreamResponse = adapter.send(call);
-            metrics.upstreamLatency(upstream.name(), System.nanoTime() - started);
+            long latency = System.nanoTime() - started;
+            metrics.upstreamLatency(upstream.name(), latency);
+            lease.account().recordLatency(latency);
             return OutcomeClassifier.classify(upstreamResponse, clock.millis());
         } catch (IOException e) {
             return OutcomeClassifier.classify(e);

@@ -112,4 +112,16 @@ class LiveAccountTest {
         live.invalidate("credential rejected");
         assertEquals(AccountStatus.INVALID, live.drainRuntime().status());
     }
+
+    @Test
+    void latencyIsUnknownUntilACallIsTimedThenAMovingAverage() {
+        LiveAccount live = new LiveAccount(account("a", 0), 0);
+        org.junit.jupiter.api.Assertions.assertTrue(Double.isNaN(live.candidate().latencyMs()));
+
+        live.recordLatency(100_000_000L);
+        live.recordLatency(200_000_000L);
+
+        // 100 ms, then 100 + 0.3 × (200 − 100)
+        org.junit.jupiter.api.Assertions.assertEquals(130.0, live.candidate().latencyMs(), 1e-9);
+    }
 }
