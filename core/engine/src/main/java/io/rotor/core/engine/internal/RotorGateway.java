@@ -17,6 +17,7 @@ import io.rotor.api.ErrorCode;
 import io.rotor.api.Gateway;
 import io.rotor.api.MetricsExporter;
 import io.rotor.api.NewAccount;
+import io.rotor.api.NewUser;
 import io.rotor.api.PickRequest;
 import io.rotor.api.PoolInfo;
 import io.rotor.api.PoolUpdate;
@@ -369,6 +370,11 @@ public final class RotorGateway implements Gateway, Admin, MetricsExporter {
     }
 
     @Override
+    public List<Account> addAccounts(List<NewAccount> accounts) {
+        return administration.addAccounts(accounts);
+    }
+
+    @Override
     public Account importAccount(Account account, Map<String, String> plainSecrets) {
         return administration.importAccount(account, plainSecrets);
     }
@@ -406,6 +412,11 @@ public final class RotorGateway implements Gateway, Admin, MetricsExporter {
     @Override
     public CreatedUser addUser(String name, String pool) {
         return administration.addUser(name, pool);
+    }
+
+    @Override
+    public List<CreatedUser> addUsers(List<NewUser> users) {
+        return administration.addUsers(users);
     }
 
     @Override
