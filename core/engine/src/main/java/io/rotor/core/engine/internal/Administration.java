@@ -200,7 +200,7 @@ final class Administration {
                     + "' is unreachable (" + e.getClass().getSimpleName() + ").");
         }
         if (refusal != null) {
-            live.invalidate(refusal);
+            live.index().invalidate(live, refusal, clock.millis());
             sync.flush();
             LOG.log(System.Logger.Level.WARNING, "account {0} marked invalid: {1}", id, refusal);
         }
@@ -211,6 +211,7 @@ final class Administration {
         long now = clock.millis();
         List<LiveAccount> all = registry.all();
         all.forEach(live -> live.resetRateLimit(now));
+        registry.markAllStale();
         sync.flush();
         // Tells a server running on the same store (another process) to reset its live state too.
         store.putSetting(StoreSync.RESET_SETTING, Instant.ofEpochMilli(now) + "#" + Keys.newId("r"));
@@ -344,20 +345,13 @@ final class Administration {
             throw new RotorException(ErrorCode.NOT_FOUND, "No user has this API key.", null, "apiKey", null);
         }
         PoolPolicy policy = settings.policyFor(registry.poolSettings(user.pool()));
-        long now = clock.millis();
-        List<Candidate> candidates = new ArrayList<>();
-        for (LiveAccount live : registry.pool(user.pool())) {
-            if (live.isAvailable(now, policy)) {
-                candidates.add(live.candidate());
-            }
-        }
-        if (candidates.isEmpty()) {
+        String next = registry.index(user.pool()).rotate(strategies.forPool(policy), policy,
+                new PickRequest(null, user.id(), user.pool(), 0), clock.millis());
+        if (next == null) {
             throw new RotorException(ErrorCode.NO_AVAILABLE_ACCOUNTS,
                     "Pool '" + user.pool() + "' has no account available to rotate to.");
         }
-        String next = strategies.forPool(policy).rotate(List.copyOf(candidates),
-                new PickRequest(null, user.id(), user.pool(), 0));
-        return next != null ? next : candidates.get(0).id();
+        return next;
     }
 
     Map<String, String> settings() {

@@ -52,6 +52,7 @@ final class StoreSync {
             appliedReset = reset;
             long now = clock.millis();
             registry.all().forEach(live -> live.resetRateLimit(now));
+            registry.markAllStale();
         }
     }
 
