@@ -7,6 +7,8 @@ import io.rotor.api.AccountStatus;
 import io.rotor.api.Candidate;
 import io.rotor.api.RateLimitState;
 import java.time.Instant;
+import java.util.Map;
+import java.util.function.Function;
 
 /**
  * One account's live state: its stored definition plus the counters, window and cooldown that
@@ -37,6 +39,10 @@ final class LiveAccount {
     private long lastRequestAt;
     private long lastUsed;
     private boolean dirty;
+
+    /** The secrets decrypted, and the ciphertexts they came from: decrypted once, not per request. */
+    private Map<String, String> plainSecrets;
+    private Map<String, String> plainSecretsOf;
 
     /** The index of the pool the account is in now; set by the registry on every load. */
     private volatile PoolIndex index;
@@ -218,6 +224,21 @@ final class LiveAccount {
             return windowStart + Math.min(policy.windowMs(), NEVER - windowStart);
         }
         return NEVER;
+    }
+
+    /**
+     * Returns the account's secrets in plain text, decrypting them only when its ciphertexts changed
+     * since the last call (a new key, an edited credential).
+     *
+     * @throws io.rotor.api.RotorException from {@code decrypt} if a secret does not decrypt
+     */
+    synchronized Map<String, String> plainSecrets(Function<Account, Map<String, String>> decrypt) {
+        Map<String, String> ciphertexts = account.secrets();
+        if (plainSecrets == null || !ciphertexts.equals(plainSecretsOf)) {
+            plainSecrets = Map.copyOf(decrypt.apply(account));
+            plainSecretsOf = ciphertexts;
+        }
+        return plainSecrets;
     }
 
     synchronized Candidate candidate() {

@@ -284,7 +284,7 @@ public final class RotorGateway implements Gateway, Admin, MetricsExporter {
         }
         Map<String, String> secrets;
         try {
-            secrets = administration.decrypt(account);
+            secrets = lease.account().plainSecrets(administration::decrypt);
         } catch (RotorException e) {
             return new Outcome.InvalidCredential("secret cannot be decrypted with the configured key");
         }
