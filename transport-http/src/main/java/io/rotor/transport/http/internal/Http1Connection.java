@@ -24,7 +24,10 @@ final class Http1Connection {
     static final int MAX_HEADERS = 200;
     /** A chunk-size line or a trailer line longer than this is not a client we want to serve. */
     private static final int MAX_LINE_BYTES = 8 * 1024;
-    private static final int BUFFER_BYTES = 4 * 1024;
+    /** Request heads are a few hundred bytes; a longer one grows the input buffer for as long as it is read. */
+    private static final int INPUT_BYTES = 2 * 1024;
+    /** A response head and a typical completion leave in one write. */
+    private static final int OUTPUT_BYTES = 4 * 1024;
 
     /** A request the server refuses before any handler sees it. */
     static final class BadRequest extends IOException {
@@ -49,10 +52,10 @@ final class Http1Connection {
     final Socket socket;
     private final InputStream in;
     private final OutputStream socketOut;
-    private byte[] input = new byte[BUFFER_BYTES];
+    private byte[] input = new byte[INPUT_BYTES];
     private int position;
     private int limit;
-    private final byte[] output = new byte[BUFFER_BYTES];
+    private final byte[] output = new byte[OUTPUT_BYTES];
     private int buffered;
     /** When the connection started waiting for a request head, 0 while a request is being served. */
     volatile long idleSince;
@@ -283,8 +286,8 @@ final class Http1Connection {
 
     /** Gives back the memory a large request head needed, once it is parsed. */
     void shrink() {
-        if (input.length > BUFFER_BYTES && limit - position <= BUFFER_BYTES) {
-            byte[] small = new byte[BUFFER_BYTES];
+        if (input.length > INPUT_BYTES && limit - position <= INPUT_BYTES) {
+            byte[] small = new byte[INPUT_BYTES];
             System.arraycopy(input, position, small, 0, limit - position);
             limit -= position;
             position = 0;
