@@ -85,10 +85,14 @@ public final class RotorRuntime implements AutoCloseable {
         Felix felix = new Felix(properties);
         RotorRuntime runtime = new RotorRuntime(felix, storage);
         try {
+            StartupPhases phases = new StartupPhases();
             felix.init();
             felix.start();
+            phases.mark("framework");
             runtime.installBundles(bundleDirectory());
-            runtime.configure(config, mode);
+            phases.mark("bundles");
+            runtime.configure(config, mode, phases);
+            phases.print();
             return runtime;
         } catch (RuntimeException | BundleException e) {
             runtime.close();
@@ -118,14 +122,16 @@ public final class RotorRuntime implements AutoCloseable {
         }
     }
 
-    private void configure(RotorConfig config, Mode mode) {
+    private void configure(RotorConfig config, Mode mode, StartupPhases phases) {
         ConfigurationAdmin configAdmin = await(ConfigurationAdmin.class);
         update(configAdmin, "rotor", config.settings());
         AccountStore store = await(AccountStore.class);
         SecretCipher cipher = await(SecretCipher.class);
         verifySecrets(store, cipher);
+        phases.mark("store");
         update(configAdmin, "rotor.engine", Map.of("mode", mode.name().toLowerCase()));
         await(Admin.class);
+        phases.mark("engine");
         if (mode == Mode.SERVE) {
             requireFreePort(config.get("server.host"), config.get("server.port"));
             Map<String, String> server = new HashMap<>();
@@ -136,6 +142,7 @@ public final class RotorRuntime implements AutoCloseable {
             });
             update(configAdmin, "rotor.server", server);
             await(InboundServer.class);
+            phases.mark("server");
         }
     }
 
