@@ -189,6 +189,9 @@ public final class Bench {
         if (options.runs("streams")) {
             heldStreams(userKey);
         }
+        if (options.peers()) {
+            peers(userKey);
+        }
         if (options.runs("scale")) {
             scale(admin);
         }
@@ -234,12 +237,15 @@ public final class Bench {
             return;
         }
         List<Double> samples = new ArrayList<>();
+        List<String> phases = new ArrayList<>();
         for (int i = 0; i < options.rounds(5, 3); i++) {
             try (Processes.Running again = Processes.startRotor(distribution, work.resolve("rotor.properties"),
-                    work.resolve("rotor-startup.log"), null)) {
+                    work.resolve("rotor-startup.log"), "-Drotor.startupPhases=true")) {
                 samples.add(Processes.awaitHealthy(again, rotor, Duration.ofSeconds(60)) / 1e6);
             }
+            phases.add(lastLine(work.resolve("rotor-startup.log"), "rotor start-up phases (ms): "));
         }
+        say("  %s", phases.getLast());
         List<Double> sorted = samples.stream().sorted().toList();
         double median = sorted.get(sorted.size() / 2);
         Map<String, Object> startup = new LinkedHashMap<>();
@@ -248,6 +254,7 @@ public final class Bench {
         startup.put("medianMs", median);
         startup.put("minMs", sorted.get(0));
         startup.put("maxMs", sorted.get(sorted.size() - 1));
+        startup.put("phasesMs", phases);
         results.put("startup", startup);
         table.add(new Row("start to ready, no scripts (median of " + samples.size() + ")",
                 String.format(Locale.ROOT, "%.2f s (%.2f–%.2f)", median / 1000, sorted.get(0) / 1000,
@@ -612,6 +619,120 @@ public final class Bench {
         }
     }
 
+    /** The same measurements for the Portkey gateway against the same fake, in rounds alternating with Rotor's. */
+    private void peers(String userKey) throws Exception {
+        say("Peers: installing %s with npm into the run's folder…", Portkey.PACKAGE);
+        try (Portkey portkey = Portkey.start(work.resolve("portkey"), work.resolve("portkey.log"))) {
+            InetSocketAddress address = portkey.address();
+            byte[] direct = HttpConnection.request("POST", fake, "/v1/chat/completions", null, BODY);
+            byte[] through = HttpConnection.request("POST", rotor, "/v1/chat/completions", "Bearer " + userKey, BODY);
+            byte[] peer = Portkey.request(address, fakePort, BODY);
+            try (HttpConnection probe = new HttpConnection(address, 10_000)) {
+                int status = probe.call(peer);
+                if (status != 200) {
+                    throw new IOException("Portkey answered " + status + " through its custom host; see "
+                            + work.resolve("portkey.log"));
+                }
+            }
+            say("  Portkey %s listening after %.2f s; warming up…", portkey.version(), portkey.startup().toMillis() / 1e3);
+            for (int i = 0; i < options.rounds(3, 2); i++) {
+                Load.closedLoop(address, new byte[][] {peer}, CONNECTIONS, options.round(2, 1.5));
+            }
+            Map<String, Object> result = new LinkedHashMap<>();
+            List<Row> streamRows = new ArrayList<>();
+            result.put("package", Portkey.PACKAGE + "@" + portkey.version());
+            result.put("startupMs", portkey.startup().toNanos() / 1e6);
+
+            int rounds = options.rounds(10, 3);
+            Duration round = options.round(2, 1);
+            Histogram directLatency = Load.histogram();
+            Histogram rotorLatency = Load.histogram();
+            Histogram peerLatency = Load.histogram();
+            for (int i = 0; i < rounds; i++) {
+                Load.fixedRate(fake, direct, LATENCY_RATE, round, directLatency);
+                Load.fixedRate(rotor, through, LATENCY_RATE, round, rotorLatency);
+                Load.fixedRate(address, peer, LATENCY_RATE, round, peerLatency);
+            }
+            Map<String, Double> rotorAdded = added(directLatency, rotorLatency);
+            Map<String, Double> peerAdded = added(directLatency, peerLatency);
+            result.put("latencyAddedPortkey", peerAdded);
+            result.put("latencyAddedRotor", rotorAdded);
+
+            long rotorCount = 0;
+            long peerCount = 0;
+            Duration throughputRound = options.round(3, 1.5);
+            for (int i = 0; i < options.rounds(5, 2); i++) {
+                rotorCount += Load.closedLoop(rotor, new byte[][] {through}, CONNECTIONS, throughputRound).requests();
+                peerCount += Load.closedLoop(address, new byte[][] {peer}, CONNECTIONS, throughputRound).requests();
+            }
+            result.put("throughputRotorRps", rotorCount / (options.rounds(5, 2) * throughputRound.toNanos() / 1e9));
+            result.put("throughputPortkeyRps", peerCount / (options.rounds(5, 2) * throughputRound.toNanos() / 1e9));
+
+            String streamBody = "{\"model\":\"" + FakeUpstream.streamModel(STREAM_EVENTS, STREAM_GAP_MS)
+                    + "\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}";
+            byte[] directStream = HttpConnection.request("POST", fake, "/v1/chat/completions", null, streamBody);
+            byte[] rotorStream = HttpConnection.request("POST", rotor, "/v1/chat/completions", "Bearer " + userKey,
+                    streamBody);
+            byte[] peerStream = Portkey.request(address, fakePort, streamBody);
+            int streamStatus;
+            try (HttpConnection probe = new HttpConnection(address, 10_000)) {
+                streamStatus = probe.stream(peerStream, (index, at) -> { });
+            }
+            result.put("streamProbeStatus", streamStatus);
+            if (streamStatus != 200) {
+                say("  Portkey answers a streamed request with HTTP %d (see %s); no stream figures for it", streamStatus,
+                        work.resolve("portkey.log"));
+                streamRows.add(new Row("Portkey: streamed requests", "fail: HTTP " + streamStatus,
+                        "", null));
+            }
+            Histogram directFirst = Load.histogram();
+            Histogram rotorFirst = Load.histogram();
+            Histogram peerFirst = Load.histogram();
+            for (int i = 0; i < rounds && streamStatus == 200; i++) {
+                Load.fixedRateStreams(fake, directStream, STREAM_RATE, round, directFirst, Load.histogram());
+                Load.fixedRateStreams(rotor, rotorStream, STREAM_RATE, round, rotorFirst, Load.histogram());
+                Load.fixedRateStreams(address, peerStream, STREAM_RATE, round, peerFirst, Load.histogram());
+            }
+            if (streamStatus == 200) {
+                result.put("sseFirstEventAddedPortkey", added(directFirst, peerFirst));
+                result.put("sseFirstEventAddedRotor", added(directFirst, rotorFirst));
+            }
+
+            int events = options.quick() ? 24 : 40;
+            byte[] slow = Portkey.request(address, fakePort, "{\"model\":\"" + FakeUpstream.streamModel(events, 500)
+                    + "\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}");
+            if (streamStatus == 200) {
+                long rssBefore = Processes.rssKiB(portkey.pid());
+                Load.HeldStreams held = Load.holdStreams(address, slow, HELD_STREAMS, 500, events + 1);
+                boolean started = held.allStarted.await(60, TimeUnit.SECONDS);
+                Processes.sleepMillis(1_000);
+                long rssHeld = Processes.rssKiB(portkey.pid());
+                held.allEnded.await(events / 2 + 120, TimeUnit.SECONDS);
+                result.put("heldStreamsErrors", held.errors.get());
+                result.put("heldStreamsFirstErrors", held.failures);
+                result.put("heldStreamsAllStarted", started);
+                result.put("rssPerStreamKiB", (rssHeld - rssBefore) / (double) HELD_STREAMS);
+                streamRows.add(new Row("Portkey: SSE added time to first event p99 (Rotor's)",
+                        String.format(Locale.ROOT, "%.3f ms (%.3f)", added(directFirst, peerFirst).get("p99Ms"),
+                                added(directFirst, rotorFirst).get("p99Ms")), "", null));
+                streamRows.add(new Row("Portkey: RSS per open stream; errors", String.format(Locale.ROOT, "%.1f KiB; %d",
+                        (Double) result.get("rssPerStreamKiB"), held.errors.get()), "", null));
+            }
+            results.put("peers", Map.of("portkey", result));
+
+            double throughputRatio = (double) peerCount / rotorCount;
+            table.add(new Row("Portkey " + portkey.version() + ": added latency p50 / p99 (Rotor's in the same rounds)",
+                    String.format(Locale.ROOT, "%.3f / %.3f ms (%.3f / %.3f)", peerAdded.get("p50Ms"),
+                            peerAdded.get("p99Ms"), rotorAdded.get("p50Ms"), rotorAdded.get("p99Ms")), "", null));
+            table.add(new Row("Portkey: saturated throughput, as a fraction of Rotor's",
+                    String.format(Locale.ROOT, "%.2f (%,.0f req/s)", throughputRatio,
+                            (Double) result.get("throughputPortkeyRps")), "", null));
+            table.addAll(streamRows);
+            table.add(new Row("Portkey: start to listening", String.format(Locale.ROOT, "%.2f s",
+                    portkey.startup().toMillis() / 1e3), "", null));
+        }
+    }
+
     // ---------------------------------------------------------------- output
 
     private void finish() throws IOException {
@@ -659,6 +780,17 @@ public final class Bench {
         } catch (IOException e) {
             // a leftover temp folder is harmless
         }
+    }
+
+    /** The rest of the last line of a file that starts with {@code prefix}, or "" if none does. */
+    private static String lastLine(Path file, String prefix) throws IOException {
+        String found = "";
+        for (String line : Files.readAllLines(file)) {
+            if (line.startsWith(prefix)) {
+                found = line.substring(prefix.length());
+            }
+        }
+        return found;
     }
 
     static Map<String, Double> percentiles(Histogram histogram) {
