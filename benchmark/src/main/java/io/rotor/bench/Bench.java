@@ -578,10 +578,10 @@ public final class Bench {
 
     /** Alternates closed-loop rounds of two request sets; returns both rates, warm-up excluded. */
     private double[] alternate(byte[][] first, byte[][] second) throws Exception {
-        Load.closedLoop(rotor, first, CONNECTIONS, options.round(1, 0.5));
-        Load.closedLoop(rotor, second, CONNECTIONS, options.round(1, 0.5));
-        int rounds = options.rounds(3, 1);
-        Duration round = options.round(2, 1.5);
+        Load.closedLoop(rotor, first, CONNECTIONS, options.round(1.5, 0.75));
+        Load.closedLoop(rotor, second, CONNECTIONS, options.round(1.5, 0.75));
+        int rounds = options.rounds(4, 2);
+        Duration round = options.round(3, 1.5);
         long a = 0;
         long b = 0;
         for (int i = 0; i < rounds; i++) {
