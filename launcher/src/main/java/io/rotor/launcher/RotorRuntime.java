@@ -112,11 +112,15 @@ public final class RotorRuntime implements AutoCloseable {
         Felix felix = new Felix(properties);
         RotorRuntime runtime = new RotorRuntime(felix, storage);
         try {
+            StartupPhases phases = new StartupPhases();
             felix.init();
             felix.start();
+            phases.mark("framework");
             runtime.installBundles(bundleDirectory(), stores, !plugins.isEmpty());
             runtime.reportNonBundles(plugins, mode);
-            runtime.configure(config, mode, stores);
+            phases.mark("bundles");
+            runtime.configure(config, mode, stores, phases);
+            phases.print();
             return runtime;
         } catch (RuntimeException | BundleException e) {
             runtime.close();
@@ -294,7 +298,7 @@ public final class RotorRuntime implements AutoCloseable {
         }
     }
 
-    private void configure(RotorConfig config, Mode mode, List<String> stores) {
+    private void configure(RotorConfig config, Mode mode, List<String> stores, StartupPhases phases) {
         ConfigurationAdmin configAdmin = await(ConfigurationAdmin.class);
         update(configAdmin, "rotor", config.settings());
         if (mode == Mode.STORES) {
@@ -304,10 +308,12 @@ public final class RotorRuntime implements AutoCloseable {
         AccountStore store = store(config.store());
         SecretCipher cipher = await(SecretCipher.class);
         verifySecrets(store, cipher);
+        phases.mark("store");
         // The engine's reference is named "store"; the target makes it bind the configured store only.
         update(configAdmin, "rotor.engine", Map.of("mode", mode.name().toLowerCase(),
                 "store.target", storeFilter(config.store())));
         await(Admin.class);
+        phases.mark("engine");
         if (mode == Mode.SERVE) {
             requireFreePort(config.get("server.host"), config.get("server.port"));
             Map<String, String> server = new HashMap<>();
@@ -318,6 +324,7 @@ public final class RotorRuntime implements AutoCloseable {
             });
             update(configAdmin, "rotor.server", server);
             await(InboundServer.class);
+            phases.mark("server");
         }
     }
 

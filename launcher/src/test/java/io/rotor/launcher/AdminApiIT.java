@@ -141,6 +141,49 @@ class AdminApiIT {
     }
 
     @Test
+    void manyAccountsAndUsersCanBeCreatedInOneRequestEach() {
+        StringBuilder accounts = new StringBuilder("{\"data\":[");
+        for (int i = 0; i < 50; i++) {
+            accounts.append(i == 0 ? "" : ",").append("{\"upstream\":\"fake\",\"apiKey\":\"").append(API_KEY_CANARY)
+                    .append("\",\"name\":\"bulk-").append(i).append("\",\"pool\":\"bulk\",\"weight\":").append(i % 3)
+                    .append(",\"validate\":false}");
+        }
+        HttpResponse<String> created = admin("POST", "/admin/accounts", accounts.append("]}").toString());
+        assertEquals(201, created.statusCode(), created.body());
+        JsonNode data = json(created).get("data");
+        assertEquals(50, data.size());
+        assertEquals("bulk-49", data.get(49).get("name").asText());
+        assertEquals(2, data.get(2).get("weight").asInt());
+        assertFalse(created.body().contains(API_KEY_CANARY));
+        assertEquals(50, json(admin("GET", "/admin/accounts?pool=bulk", null)).get("data").size());
+
+        HttpResponse<String> users = admin("POST", "/admin/users",
+                "{\"data\":[{\"name\":\"bulk-a\",\"pool\":\"bulk\"},{\"name\":\"bulk-b\",\"pool\":\"bulk\"}]}");
+        assertEquals(201, users.statusCode(), users.body());
+        JsonNode keys = json(users).get("data");
+        assertEquals(2, keys.size());
+        for (JsonNode user : keys) {
+            HttpResponse<String> served = rotor.chat(user.get("apiKey").asText(), "m", false);
+            assertEquals(200, served.statusCode(), served.body());
+            assertTrue(data.toString().contains(served.headers().firstValue("X-Rotor-Account").orElseThrow()));
+        }
+    }
+
+    @Test
+    void aBulkRequestWithOneBadEntryAddsNothing() {
+        HttpResponse<String> refused = admin("POST", "/admin/accounts", "{\"data\":[{\"upstream\":\"fake\",\"apiKey\":"
+                + "\"sk-1\",\"validate\":false},{\"upstream\":\"nowhere\",\"apiKey\":\"sk-2\",\"validate\":false}]}");
+        assertEquals(400, refused.statusCode(), refused.body());
+        assertEquals(0, json(admin("GET", "/admin/accounts", null)).get("data").size());
+        HttpResponse<String> badUser = admin("POST", "/admin/users", "{\"data\":[{\"name\":\"ok\"},{\"name\":\"\"}]}");
+        assertEquals(400, badUser.statusCode(), badUser.body());
+        assertEquals(1, json(admin("GET", "/admin/users", null)).get("data").size());
+        assertEquals(400, admin("POST", "/admin/users", "{\"data\":[]}").statusCode());
+        assertEquals(400, admin("POST", "/admin/accounts", "{\"data\":[{\"upstream\":\"fake\"}],\"name\":\"x\"}")
+                .statusCode());
+    }
+
+    @Test
     void poolsShowTheirSettingsAndCanBeChanged() {
         addFakeAccount("p");
         JsonNode pools = json(admin("GET", "/admin/pools", null)).get("data");

@@ -32,11 +32,27 @@ public interface AccountStore {
     /** Inserts or replaces the account with the same id. */
     void putAccount(Account account);
 
+    /**
+     * Inserts or replaces several accounts, as {@link #putAccount} does each. Stores that can should
+     * write them in one durable step (the default writes them one at a time).
+     */
+    default void putAccounts(Collection<Account> accounts) {
+        accounts.forEach(this::putAccount);
+    }
+
     /** Removes an account; returns false if there was none with that id. */
     boolean removeAccount(String id);
 
     /** Inserts or replaces the user with the same id. */
     void putUser(User user);
+
+    /**
+     * Inserts or replaces several users, as {@link #putUser} does each. Stores that can should write
+     * them in one durable step (the default writes them one at a time).
+     */
+    default void putUsers(Collection<User> users) {
+        users.forEach(this::putUser);
+    }
 
     /** Removes a user; returns false if there was none with that id. */
     boolean removeUser(String id);

@@ -20,6 +20,14 @@ public interface Admin {
     Account addAccount(NewAccount account);
 
     /**
+     * Adds several accounts as {@link #addAccount} does, in one durable store write: every account is
+     * checked before any is stored, so a refused one adds none. Returns them in the order given.
+     */
+    default List<Account> addAccounts(List<NewAccount> accounts) {
+        return accounts.stream().map(this::addAccount).toList();
+    }
+
+    /**
      * Stores an account imported from another installation (for example a seed-format file), keeping
      * its id, status, statistics and metadata, with its secrets given in plain text and encrypted here.
      *
@@ -53,6 +61,14 @@ public interface Admin {
 
     /** Creates a user with a fresh API key, returned once. */
     CreatedUser addUser(String name, String pool);
+
+    /**
+     * Creates several users as {@link #addUser} does, in one durable store write: every one is
+     * checked before any is stored. Returns them with their keys, in the order given.
+     */
+    default List<CreatedUser> addUsers(List<NewUser> users) {
+        return users.stream().map(user -> addUser(user.name(), user.pool())).toList();
+    }
 
     /** Returns all users. */
     List<User> users();

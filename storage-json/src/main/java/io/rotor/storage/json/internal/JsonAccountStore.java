@@ -109,6 +109,18 @@ public final class JsonAccountStore implements AccountStore {
     }
 
     @Override
+    public void putAccounts(Collection<Account> accounts) {
+        List<Account> copy = List.copyOf(accounts);
+        if (copy.isEmpty()) {
+            return;
+        }
+        mutate(root -> {
+            StoreLayout.putAccounts(root, copy);
+            return true;
+        });
+    }
+
+    @Override
     public boolean removeAccount(String id) {
         return mutate(root -> StoreLayout.removeAccount(root, id));
     }
@@ -118,6 +130,18 @@ public final class JsonAccountStore implements AccountStore {
         Objects.requireNonNull(user, "user");
         mutate(root -> {
             StoreLayout.putUser(root, user);
+            return true;
+        });
+    }
+
+    @Override
+    public void putUsers(Collection<User> users) {
+        List<User> copy = List.copyOf(users);
+        if (copy.isEmpty()) {
+            return;
+        }
+        mutate(root -> {
+            StoreLayout.putUsers(root, copy);
             return true;
         });
     }

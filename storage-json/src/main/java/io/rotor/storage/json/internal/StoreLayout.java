@@ -223,6 +223,21 @@ final class StoreLayout {
         writeAccount(index >= 0 ? (ObjectNode) accounts.get(index) : accounts.addObject(), account);
     }
 
+    /** Puts several accounts, finding existing ones through one index of the list instead of a scan each. */
+    static void putAccounts(ObjectNode root, Collection<Account> accounts) {
+        ArrayNode list = arrayForWrite(root, "accounts");
+        Map<String, ObjectNode> byId = new HashMap<>();
+        list.forEach(node -> byId.put(node.path("id").asText(), (ObjectNode) node));
+        for (Account account : accounts) {
+            ObjectNode node = byId.get(account.id());
+            if (node == null) {
+                node = list.addObject();
+                byId.put(account.id(), node);
+            }
+            writeAccount(node, account);
+        }
+    }
+
     static boolean removeAccount(ObjectNode root, String id) {
         return remove(root, "accounts", "id", id);
     }
@@ -230,12 +245,31 @@ final class StoreLayout {
     static void putUser(ObjectNode root, User user) {
         ArrayNode users = arrayForWrite(root, "users");
         int index = indexOf(users, "id", user.id());
-        ObjectNode node = index >= 0 ? (ObjectNode) users.get(index) : users.addObject();
+        putUser(root, user, index >= 0 ? (ObjectNode) users.get(index) : users.addObject());
+    }
+
+    private static void putUser(ObjectNode root, User user, ObjectNode node) {
         node.put("id", user.id());
         putOrRemove(node, "name", user.name());
         node.put("keyHash", user.keyHash());
         node.put("pool", user.pool());
         putOrRemove(node, "createdAt", format(user.createdAt()));
+    }
+
+    static void putUsers(ObjectNode root, Collection<User> users) {
+        ArrayNode list = arrayForWrite(root, "users");
+        Set<String> known = new HashSet<>();
+        list.forEach(node -> known.add(node.path("id").asText()));
+        for (User user : users) {
+            if (known.contains(user.id())) {
+                putUser(root, user);
+            } else {
+                known.add(user.id());
+                ObjectNode node = list.addObject();
+                node.put("id", user.id());
+                putUser(root, user, node);
+            }
+        }
     }
 
     static boolean removeUser(ObjectNode root, String id) {

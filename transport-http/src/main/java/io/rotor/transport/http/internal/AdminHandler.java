@@ -13,6 +13,8 @@ import io.rotor.api.ConfigUpdate;
 import io.rotor.api.CreatedUser;
 import io.rotor.api.ErrorCode;
 import io.rotor.api.Gateway;
+import io.rotor.api.NewAccount;
+import io.rotor.api.NewUser;
 import io.rotor.api.RotorException;
 import io.rotor.api.User;
 import io.rotor.api.Views;
@@ -151,7 +153,15 @@ final class AdminHandler implements HttpHandler {
                     send(request, 200, Views.list(data));
                 }
                 case "POST" -> {
-                    Account added = admin.addAccount(AdminRequests.newAccount(AdminRequests.object(body(request))));
+                    ObjectNode body = AdminRequests.object(body(request));
+                    if (body.has(AdminRequests.BULK)) {
+                        List<NewAccount> accounts = AdminRequests.bulk(body).stream().map(AdminRequests::newAccount)
+                                .toList();
+                        send(request, 201, Views.list(admin.addAccounts(accounts).stream()
+                                .map(account -> (Object) Views.account(account, reveal)).toList()));
+                        return;
+                    }
+                    Account added = admin.addAccount(AdminRequests.newAccount(body));
                     send(request, 201, Views.account(added, reveal));
                 }
                 default -> throw notAllowed(request, "GET, POST");
@@ -189,11 +199,14 @@ final class AdminHandler implements HttpHandler {
                 case "GET" -> send(request, 200, Views.list(admin.users().stream().map(u -> (Object) Views.user(u)).toList()));
                 case "POST" -> {
                     ObjectNode body = AdminRequests.object(body(request));
-                    AdminRequests.allowOnly(body, Set.of("name", "pool"), Set.of("id", "apiKey", "createdAt"));
-                    CreatedUser created = admin.addUser(AdminRequests.text(body, "name"), AdminRequests.text(body, "pool"));
-                    Map<String, Object> view = Views.user(created.user());
-                    view.put("apiKey", created.apiKey());
-                    send(request, 201, view);
+                    if (body.has(AdminRequests.BULK)) {
+                        List<NewUser> users = AdminRequests.bulk(body).stream().map(AdminHandler::newUser).toList();
+                        send(request, 201, Views.list(admin.addUsers(users).stream()
+                                .map(created -> (Object) createdUser(created)).toList()));
+                        return;
+                    }
+                    NewUser user = newUser(body);
+                    send(request, 201, createdUser(admin.addUser(user.name(), user.pool())));
                 }
                 default -> throw notAllowed(request, "GET, POST");
             }
@@ -205,6 +218,17 @@ final class AdminHandler implements HttpHandler {
         } else {
             throw notFound(request.exchange().getRequestURI().getPath());
         }
+    }
+
+    private static NewUser newUser(ObjectNode body) {
+        AdminRequests.allowOnly(body, Set.of("name", "pool"), Set.of("id", "apiKey", "createdAt"));
+        return new NewUser(AdminRequests.text(body, "name"), AdminRequests.text(body, "pool"));
+    }
+
+    private static Map<String, Object> createdUser(CreatedUser created) {
+        Map<String, Object> view = Views.user(created.user());
+        view.put("apiKey", created.apiKey());
+        return view;
     }
 
     private void pools(Request request) throws IOException {

@@ -45,6 +45,31 @@ final class AdminRequests {
     private AdminRequests() {
     }
 
+    /** The field of a bulk request, {@code {"data": [object, …]}}, as lists are returned. */
+    static final String BULK = "data";
+    /** Bulk requests are bounded by the admin body limit; this keeps one from being a surprise too. */
+    static final int MAX_BULK = 10_000;
+
+    /** The objects of a bulk request; its body holds nothing else. */
+    static List<ObjectNode> bulk(ObjectNode body) {
+        allowOnly(body, Set.of(BULK), Set.of());
+        JsonNode data = body.get(BULK);
+        if (data == null || !data.isArray() || data.isEmpty()) {
+            throw RotorException.badParam(BULK, "'data' must be a non-empty array of objects.");
+        }
+        if (data.size() > MAX_BULK) {
+            throw RotorException.badParam(BULK, "'data' holds more than " + MAX_BULK + " objects.");
+        }
+        List<ObjectNode> objects = new ArrayList<>(data.size());
+        for (JsonNode element : data) {
+            if (!element.isObject()) {
+                throw RotorException.badParam(BULK, "Every element of 'data' must be an object.");
+            }
+            objects.add((ObjectNode) element);
+        }
+        return objects;
+    }
+
     /** Parses a body that must be one JSON object. */
     static ObjectNode object(byte[] body) {
         JsonNode node;

@@ -47,8 +47,11 @@ final class ApiHandler implements HttpHandler {
     private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection",
             "transfer-encoding", "te", "trailer", "upgrade", "content-length");
 
-    // Large enough for an SSE event or two per read, small enough to pass each on at once.
-    private static final int STREAM_BUFFER = 8 * 1024;
+    // Large enough for an SSE event or two per read, small enough to pass each on at once; it lives as
+    // long as the stream, so thousands of open streams hold thousands of it.
+    private static final int STREAM_BUFFER = 2 * 1024;
+    // A long non-streamed body (beyond READ_AHEAD) is copied in larger steps.
+    private static final int COPY_BUFFER = 16 * 1024;
     // A non-streamed body that ends within this many bytes is sent with a Content-Length.
     private static final int READ_AHEAD = 64 * 1024;
 
@@ -144,7 +147,7 @@ final class ApiHandler implements HttpHandler {
         }
         byte[] head;
         try {
-            head = body.readNBytes(READ_AHEAD);
+            head = readAhead(body);
         } catch (IOException e) {
             // Nothing has reached the client yet, so it can still learn what happened.
             throw new RotorException(ErrorCode.UPSTREAM_ERROR, "The upstream response failed.", e);
@@ -162,9 +165,29 @@ final class ApiHandler implements HttpHandler {
         copy(body, out, false);
     }
 
+    /**
+     * Reads up to {@link #READ_AHEAD} bytes, or the whole body if it ends before; starts small, since
+     * most answers are a few KiB ({@code readNBytes} would take 16 KiB of scratch space per request).
+     */
+    static byte[] readAhead(InputStream body) throws IOException {
+        byte[] buffer = new byte[4 * 1024];
+        int length = 0;
+        while (length < READ_AHEAD) {
+            if (length == buffer.length) {
+                buffer = java.util.Arrays.copyOf(buffer, Math.min(READ_AHEAD, buffer.length * 4));
+            }
+            int n = body.read(buffer, length, buffer.length - length);
+            if (n < 0) {
+                break;
+            }
+            length += n;
+        }
+        return length == buffer.length ? buffer : java.util.Arrays.copyOf(buffer, length);
+    }
+
     /** Copies until the body ends; an IOException from here on means the client went away. */
     private static void copy(InputStream in, OutputStream out, boolean flushEachRead) throws IOException {
-        byte[] buffer = new byte[STREAM_BUFFER];
+        byte[] buffer = new byte[flushEachRead ? STREAM_BUFFER : COPY_BUFFER];
         int n;
         while ((n = readResponseBody(in, buffer)) >= 0) {
             out.write(buffer, 0, n);

@@ -1,6 +1,5 @@
 package io.rotor.transport.http.internal;
 
-import com.sun.net.httpserver.HttpServer;
 import io.rotor.api.Admin;
 import io.rotor.api.Gateway;
 import io.rotor.api.InboundServer;
@@ -8,8 +7,7 @@ import io.rotor.api.MetricsExporter;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.time.Duration;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.ComponentException;
@@ -20,9 +18,10 @@ import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 
 /**
- * The inbound OpenAI-compatible server on the JDK's {@code com.sun.net.httpserver}, one virtual
- * thread per exchange. Announces itself as {@link InboundServer} only once it listens, so whoever
- * waits for that service can connect at once (and learns the real port when configured with 0).
+ * The inbound OpenAI-compatible server: the JDK's {@code com.sun.net.httpserver} handler API served by
+ * {@link VirtualThreadHttpServer}, one virtual thread per connection. Announces itself as {@link
+ * InboundServer} only once it listens, so whoever waits for that service can connect at once (and
+ * learns the real port when configured with 0).
  */
 @Component(configurationPid = "rotor.server", configurationPolicy = ConfigurationPolicy.REQUIRE)
 public final class JdkHttpServer {
@@ -32,13 +31,12 @@ public final class JdkHttpServer {
     // Bursts of new connections from a benchmark would otherwise overflow the OS default of 50.
     private static final int BACKLOG = 1024;
     // Lets responses in flight finish when Rotor stops, without holding shutdown hostage to long streams.
-    private static final int STOP_DELAY_SECONDS = 1;
+    private static final Duration STOP_DELAY = Duration.ofSeconds(1);
 
     /** Routes only the master key may use (DESIGN §4, "Admin"). */
     private static final String[] ADMIN_PREFIXES = {"/admin", "/v1/config/", "/debug/"};
 
-    private final ExecutorService executor;
-    private final HttpServer server;
+    private final VirtualThreadHttpServer server;
     private final InetSocketAddress address;
     private final ServiceRegistration<InboundServer> registration;
 
@@ -52,22 +50,19 @@ public final class JdkHttpServer {
             ServerConfiguration config,
             BundleContext context) {
         InetSocketAddress requested = new InetSocketAddress(config.server_host(), config.server_port());
-        executor = Executors.newVirtualThreadPerTaskExecutor();
         try {
-            server = HttpServer.create(requested, BACKLOG);
+            server = new VirtualThreadHttpServer(requested, BACKLOG);
         } catch (IOException e) {
-            executor.shutdownNow();
             throw new ComponentException("cannot listen on " + config.server_host() + ":" + config.server_port()
                     + ": " + e.getMessage(), e);
         }
-        server.setExecutor(executor);
         server.createContext("/", new ApiHandler(gateway, metrics, config.server_maxBodyBytes()));
         AdminHandler adminHandler = new AdminHandler(gateway, admin);
         for (String prefix : ADMIN_PREFIXES) {
             server.createContext(prefix, adminHandler);
         }
         server.start();
-        address = server.getAddress();
+        address = server.address();
         LOG.log(Level.INFO, "Rotor listening on http://{0}:{1,number,#}", host(address), address.getPort());
         InboundServer inbound = () -> address;
         registration = context == null ? null : context.registerService(InboundServer.class, inbound, null);
@@ -87,8 +82,7 @@ public final class JdkHttpServer {
                 // The framework unregisters a stopping bundle's services itself.
             }
         }
-        server.stop(STOP_DELAY_SECONDS);
-        executor.shutdownNow();
+        server.stop(STOP_DELAY);
     }
 
     private static String host(InetSocketAddress address) {

@@ -6,16 +6,20 @@ import io.rotor.api.UpstreamResponse;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.SocketTimeoutException;
+import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import okhttp3.Call;
 import okhttp3.ConnectionPool;
 import okhttp3.Dispatcher;
+import okhttp3.HttpUrl;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -29,6 +33,12 @@ import org.osgi.service.component.annotations.Deactivate;
 /**
  * The one upstream HTTP client, on OkHttp: blocking calls (callers run on virtual threads), one
  * connection pool sized for many concurrent streams, bodies handed over unread.
+ *
+ * <p>The read timeout is kept by a watchdog rather than by the socket: a read with a socket timeout
+ * on a virtual thread arms and disarms a timer in the JDK's scheduler each time it waits, which costs a
+ * thread wake-up per upstream response. The watchdog looks at the calls waiting for upstream bytes a
+ * few times per timeout and cancels one that has waited too long, which its caller then sees as the
+ * {@link SocketTimeoutException} a socket timeout would have thrown.
  */
 @Component(service = UpstreamHttp.class, configurationPid = "rotor",
         configurationPolicy = ConfigurationPolicy.REQUIRE)
@@ -39,12 +49,22 @@ public final class OkHttpUpstreamClient implements UpstreamHttp {
     private static final int MAX_IDLE_CONNECTIONS = 256;
     private static final Duration KEEP_ALIVE = Duration.ofMinutes(5);
     private static final int MAX_ASYNC_REQUESTS = 1024;
+    /** The watchdog looks this many times per read timeout, so a timeout fires at most a quarter late. */
+    private static final int LOOKS_PER_TIMEOUT = 4;
+    private static final long MAX_LOOK_INTERVAL_MS = 1_000;
+    private static final int MAX_CACHED_URLS = 1_024;
 
     private static final Set<String> METHODS_WITH_BODY = Set.of("POST", "PUT", "PATCH");
     private static final byte[] NO_BYTES = new byte[0];
 
     private final ExecutorService dispatcherExecutor;
     private final OkHttpClient client;
+    private final long readTimeoutMs;
+    private final Set<Watched> waiting = ConcurrentHashMap.newKeySet();
+    private final Map<URI, HttpUrl> urls = new ConcurrentHashMap<>();
+    private final Map<String, MediaType> mediaTypes = new ConcurrentHashMap<>();
+    private final Thread watchdog;
+    private volatile boolean closed;
 
     @Activate
     public OkHttpUpstreamClient(UpstreamClientConfiguration config) {
@@ -52,28 +72,41 @@ public final class OkHttpUpstreamClient implements UpstreamHttp {
         Dispatcher dispatcher = new Dispatcher(dispatcherExecutor);
         dispatcher.setMaxRequests(MAX_ASYNC_REQUESTS);
         dispatcher.setMaxRequestsPerHost(MAX_ASYNC_REQUESTS);
+        readTimeoutMs = config.upstream_readTimeoutMs();
         client = new OkHttpClient.Builder()
                 .dispatcher(dispatcher)
                 .connectionPool(new ConnectionPool(MAX_IDLE_CONNECTIONS, KEEP_ALIVE.toMillis(), TimeUnit.MILLISECONDS))
                 .connectTimeout(Duration.ofMillis(config.upstream_connectTimeoutMs()))
-                .readTimeout(Duration.ofMillis(config.upstream_readTimeoutMs()))
-                .writeTimeout(Duration.ofMillis(config.upstream_readTimeoutMs()))
+                .readTimeout(Duration.ZERO)
+                .writeTimeout(Duration.ofMillis(readTimeoutMs))
                 .build();
+        watchdog = readTimeoutMs <= 0 ? null
+                : Thread.ofPlatform().name("rotor-upstream-read-timeout").daemon().start(this::watch);
     }
 
     @Override
     public UpstreamResponse execute(HttpCall httpCall) throws IOException {
         Call call = client.newCall(toRequest(httpCall));
-        Response response = call.execute();
-        InputStream body = new CallBodyStream(call, response);
+        Watched watched = new Watched(call);
+        Response response;
+        watched.waitStarts();
+        try {
+            response = call.execute();
+        } catch (IOException e) {
+            throw watched.timedOut ? timeout(e) : e;
+        } finally {
+            watched.waitEnds();
+        }
+        InputStream body = new CallBodyStream(call, response, watched);
         Map<String, List<String>> headers = response.headers().toMultimap();
         return new UpstreamResponse(response.code(), headers, body, null);
     }
 
-    private static Request toRequest(HttpCall httpCall) {
-        Request.Builder builder = new Request.Builder().url(httpCall.uri().toString());
+    private Request toRequest(HttpCall httpCall) {
+        Request.Builder builder = new Request.Builder().url(url(httpCall.uri()));
         httpCall.headers().forEach((name, values) -> values.forEach(value -> builder.addHeader(name, value)));
-        MediaType mediaType = httpCall.contentType() == null ? null : MediaType.parse(httpCall.contentType());
+        MediaType mediaType = httpCall.contentType() == null ? null
+                : mediaTypes.computeIfAbsent(httpCall.contentType(), MediaType::parse);
         byte[] bytes = httpCall.body();
         if (bytes == null && METHODS_WITH_BODY.contains(httpCall.method())) {
             bytes = NO_BYTES;
@@ -82,11 +115,79 @@ public final class OkHttpUpstreamClient implements UpstreamHttp {
         return builder.build();
     }
 
+    /** Upstream URLs repeat (a few endpoints per upstream): parsed once each, within a bound. */
+    private HttpUrl url(URI uri) {
+        HttpUrl url = urls.get(uri);
+        if (url == null) {
+            if (urls.size() >= MAX_CACHED_URLS) {
+                urls.clear();
+            }
+            url = HttpUrl.get(uri.toString());
+            urls.put(uri, url);
+        }
+        return url;
+    }
+
     @Deactivate
     public void close() {
+        closed = true;
+        if (watchdog != null) {
+            watchdog.interrupt();
+        }
         client.dispatcher().cancelAll();
         client.connectionPool().evictAll();
         dispatcherExecutor.shutdownNow();
+    }
+
+    private void watch() {
+        long interval = Math.max(1, Math.min(MAX_LOOK_INTERVAL_MS, readTimeoutMs / LOOKS_PER_TIMEOUT));
+        while (!closed) {
+            try {
+                Thread.sleep(interval);
+            } catch (InterruptedException e) {
+                return;
+            }
+            long now = System.nanoTime();
+            for (Watched watched : waiting) {
+                long since = watched.waitingSince;
+                if (since != 0 && now - since > TimeUnit.MILLISECONDS.toNanos(readTimeoutMs)) {
+                    watched.timedOut = true;
+                    watched.call.cancel();
+                    waiting.remove(watched);
+                }
+            }
+        }
+    }
+
+    private static SocketTimeoutException timeout(IOException cause) {
+        SocketTimeoutException timeout = new SocketTimeoutException("upstream read timed out");
+        timeout.initCause(cause);
+        return timeout;
+    }
+
+    /** A call while it waits for upstream bytes: the response head, or more of the body. */
+    private final class Watched {
+        final Call call;
+        volatile long waitingSince;
+        volatile boolean timedOut;
+
+        Watched(Call call) {
+            this.call = call;
+        }
+
+        void waitStarts() {
+            if (watchdog != null) {
+                waitingSince = System.nanoTime();
+                waiting.add(this);
+            }
+        }
+
+        void waitEnds() {
+            if (watchdog != null) {
+                waitingSince = 0;
+                waiting.remove(this);
+            }
+        }
     }
 
     /**
@@ -97,20 +198,22 @@ public final class OkHttpUpstreamClient implements UpstreamHttp {
 
         private final Call call;
         private final Response response;
+        private final Watched watched;
         private boolean exhausted;
         private boolean closed;
 
-        CallBodyStream(Call call, Response response) {
+        CallBodyStream(Call call, Response response, Watched watched) {
             super(response.body().byteStream());
             this.call = call;
             this.response = response;
+            this.watched = watched;
         }
 
         @Override
         public int read() throws IOException {
-            int b = super.read();
-            exhausted |= b < 0;
-            return b;
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xff;
         }
 
         @Override
@@ -120,7 +223,15 @@ public final class OkHttpUpstreamClient implements UpstreamHttp {
             if (length == 0) {
                 return 0;
             }
-            int n = super.read(buffer, offset, length);
+            int n;
+            watched.waitStarts();
+            try {
+                n = super.read(buffer, offset, length);
+            } catch (IOException e) {
+                throw watched.timedOut ? timeout(e) : e;
+            } finally {
+                watched.waitEnds();
+            }
             exhausted |= n < 0;
             return n;
         }

@@ -8,8 +8,11 @@ import io.rotor.api.User;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -25,11 +28,14 @@ final class AccountRegistry {
 
     private final AtomicLong nextOrder = new AtomicLong();
     private volatile State state = new State(Map.of(), Map.of(), Map.of(), Map.of(), Map.of());
+    /** One index per pool name ever seen; an index outlives reloads, so its selectors and locks do too. */
+    private final Map<String, PoolIndex> indexes = new ConcurrentHashMap<>();
 
     /** Adopts a store snapshot, keeping the live counters of accounts it already knows. */
     synchronized void load(StoreSnapshot snapshot) {
         Map<String, LiveAccount> previous = state.byId();
         Map<String, LiveAccount> byId = new HashMap<>();
+        Set<String> changedPools = new HashSet<>();
         List<Account> accounts = new ArrayList<>(snapshot.accounts());
         accounts.sort(Comparator.comparing((Account a) -> a.createdAt() == null ? java.time.Instant.EPOCH : a.createdAt())
                 .thenComparing(Account::id));
@@ -37,8 +43,13 @@ final class AccountRegistry {
             LiveAccount live = previous.get(account.id());
             if (live == null) {
                 live = new LiveAccount(account, nextOrder.getAndIncrement());
+                changedPools.add(account.pool());
             } else {
-                live.refresh(account);
+                String poolBefore = live.account().pool();
+                if (live.refresh(account)) {
+                    changedPools.add(poolBefore);
+                    changedPools.add(account.pool());
+                }
             }
             byId.put(account.id(), live);
         }
@@ -46,12 +57,30 @@ final class AccountRegistry {
         byId.values().stream().sorted(Comparator.comparingLong(LiveAccount::order))
                 .forEach(live -> byPool.computeIfAbsent(live.account().pool(), p -> new ArrayList<>()).add(live));
         byPool.replaceAll((pool, list) -> List.copyOf(list));
+        Set<String> poolNames = new HashSet<>(indexes.keySet());
+        poolNames.addAll(byPool.keySet());
+        for (String pool : poolNames) {
+            PoolIndex index = index(pool);
+            List<LiveAccount> members = byPool.getOrDefault(pool, List.of());
+            members.forEach(live -> live.index(index));
+            index.update(members, changedPools.contains(pool));
+        }
         Map<String, User> users = new HashMap<>();
         snapshot.users().forEach(user -> users.put(user.keyHash(), user));
         Map<String, Pool> pools = new HashMap<>();
         snapshot.pools().forEach(pool -> pools.put(pool.name(), pool));
         state = new State(Map.copyOf(byId), Map.copyOf(byPool), Map.copyOf(users), Map.copyOf(pools),
                 snapshot.settings());
+    }
+
+    /** Returns the index of a pool's accounts (empty if it has none). */
+    PoolIndex index(String pool) {
+        return indexes.computeIfAbsent(pool, PoolIndex::new);
+    }
+
+    /** Makes every pool's next pick look at all its accounts again, after a change made to many at once. */
+    void markAllStale() {
+        indexes.values().forEach(PoolIndex::markStale);
     }
 
     /** Returns the live accounts of a pool in their stable order (empty if none). */
@@ -81,7 +110,7 @@ final class AccountRegistry {
     }
 
     /** Names of the pools that have stored settings. */
-    java.util.Set<String> poolNames() {
+    Set<String> poolNames() {
         return state.pools().keySet();
     }
 

@@ -12,6 +12,7 @@ import io.rotor.api.CreatedUser;
 import io.rotor.api.Endpoint;
 import io.rotor.api.ErrorCode;
 import io.rotor.api.NewAccount;
+import io.rotor.api.NewUser;
 import io.rotor.api.PickRequest;
 import io.rotor.api.Pool;
 import io.rotor.api.PoolInfo;
@@ -87,6 +88,29 @@ final class Administration {
     }
 
     private Account store(Upstream upstream, NewAccount request, String pool) {
+        Account account = newAccount(upstream, request, pool);
+        store.putAccount(account);
+        sync.reload();
+        return live(account.id()).snapshot();
+    }
+
+    /** Checks every account first, then validates each credential where asked, then stores them in one write. */
+    List<Account> addAccounts(List<NewAccount> requests) {
+        List<Upstream> upstreams = new ArrayList<>(requests.size());
+        for (NewAccount request : requests) {
+            upstreams.add(prepare(request));
+        }
+        List<Account> accounts = new ArrayList<>(requests.size());
+        for (int i = 0; i < requests.size(); i++) {
+            accounts.add(newAccount(upstreams.get(i), requests.get(i), requests.get(i).pool()));
+        }
+        store.putAccounts(accounts);
+        sync.reload();
+        return accounts.stream().map(account -> live(account.id()).snapshot()).toList();
+    }
+
+    /** Validates the credential upstream when asked, encrypts its secrets and builds the account to store. */
+    private Account newAccount(Upstream upstream, NewAccount request, String pool) {
         String id = Keys.newId("acc");
         boolean validate = request.validate() != null ? request.validate() : settings.autoValidateOnAdd();
         if (validate) {
@@ -94,14 +118,11 @@ final class Administration {
         }
         Map<String, String> encrypted = new LinkedHashMap<>();
         request.secrets().forEach((field, plain) -> encrypted.put(field, cipher.encrypt(plain, id)));
-        Account account = new Account(id, upstream.name(), pool, request.name(), AccountStatus.ACTIVE, null,
+        return new Account(id, upstream.name(), pool, request.name(), AccountStatus.ACTIVE, null,
                 request.priority() != null ? request.priority() : 1,
                 request.weight() != null ? request.weight() : 1,
                 request.tags(), request.maxConcurrent() != null ? request.maxConcurrent() : 0,
                 clock.instant(), null, request.email(), encrypted, cipher.keyId(), null, null);
-        store.putAccount(account);
-        sync.reload();
-        return live(id).snapshot();
     }
 
     Account importAccount(Account account, Map<String, String> plainSecrets) {
@@ -179,7 +200,7 @@ final class Administration {
                     + "' is unreachable (" + e.getClass().getSimpleName() + ").");
         }
         if (refusal != null) {
-            live.invalidate(refusal);
+            live.index().invalidate(live, refusal, clock.millis());
             sync.flush();
             LOG.log(System.Logger.Level.WARNING, "account {0} marked invalid: {1}", id, refusal);
         }
@@ -190,6 +211,7 @@ final class Administration {
         long now = clock.millis();
         List<LiveAccount> all = registry.all();
         all.forEach(live -> live.resetRateLimit(now));
+        registry.markAllStale();
         sync.flush();
         // Tells a server running on the same store (another process) to reset its live state too.
         store.putSetting(StoreSync.RESET_SETTING, Instant.ofEpochMilli(now) + "#" + Keys.newId("r"));
@@ -200,15 +222,32 @@ final class Administration {
     // ---------------------------------------------------------------- users
 
     CreatedUser addUser(String name, String pool) {
+        checkUser(name, pool);
+        CreatedUser created = newUser(name, pool);
+        store.putUser(created.user());
+        sync.reload();
+        return created;
+    }
+
+    List<CreatedUser> addUsers(List<NewUser> users) {
+        users.forEach(user -> checkUser(user.name(), user.pool()));
+        List<CreatedUser> created = users.stream().map(user -> newUser(user.name(), user.pool())).toList();
+        store.putUsers(created.stream().map(CreatedUser::user).toList());
+        sync.reload();
+        return created;
+    }
+
+    private static void checkUser(String name, String pool) {
         if (name == null || name.isBlank() || name.length() > InputRules.MAX_NAME) {
             throw RotorException.badParam("name", "A user needs a name of 1 to " + InputRules.MAX_NAME + " characters.");
         }
         InputRules.pool(pool);
+    }
+
+    private CreatedUser newUser(String name, String pool) {
         String apiKey = Keys.newApiKey("rk-");
-        User user = new User(Keys.newId("usr"), name.trim(), Keys.hash(apiKey), pool, clock.instant());
-        store.putUser(user);
-        sync.reload();
-        return new CreatedUser(user, apiKey);
+        return new CreatedUser(new User(Keys.newId("usr"), name.trim(), Keys.hash(apiKey), pool, clock.instant()),
+                apiKey);
     }
 
     List<User> users() {
@@ -306,20 +345,13 @@ final class Administration {
             throw new RotorException(ErrorCode.NOT_FOUND, "No user has this API key.", null, "apiKey", null);
         }
         PoolPolicy policy = settings.policyFor(registry.poolSettings(user.pool()));
-        long now = clock.millis();
-        List<Candidate> candidates = new ArrayList<>();
-        for (LiveAccount live : registry.pool(user.pool())) {
-            if (live.isAvailable(now, policy)) {
-                candidates.add(live.candidate());
-            }
-        }
-        if (candidates.isEmpty()) {
+        String next = registry.index(user.pool()).rotate(strategies.forPool(policy), policy,
+                new PickRequest(null, user.id(), user.pool(), 0), clock.millis());
+        if (next == null) {
             throw new RotorException(ErrorCode.NO_AVAILABLE_ACCOUNTS,
                     "Pool '" + user.pool() + "' has no account available to rotate to.");
         }
-        String next = strategies.forPool(policy).rotate(List.copyOf(candidates),
-                new PickRequest(null, user.id(), user.pool(), 0));
-        return next != null ? next : candidates.get(0).id();
+        return next;
     }
 
     Map<String, String> settings() {

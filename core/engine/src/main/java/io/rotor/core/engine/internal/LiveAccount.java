@@ -7,6 +7,8 @@ import io.rotor.api.AccountStatus;
 import io.rotor.api.Candidate;
 import io.rotor.api.RateLimitState;
 import java.time.Instant;
+import java.util.Map;
+import java.util.function.Function;
 
 /**
  * One account's live state: its stored definition plus the counters, window and cooldown that
@@ -43,6 +45,17 @@ final class LiveAccount {
     private long lastUsed;
     private boolean dirty;
 
+    /** The secrets decrypted, and the ciphertexts they came from: decrypted once, not per request. */
+    private Map<String, String> plainSecrets;
+    private Map<String, String> plainSecretsOf;
+
+    /** The index of the pool the account is in now; set by the registry on every load. */
+    private volatile PoolIndex index;
+    /** Whether the pool's index counts the account as available; guarded by that index's lock. */
+    boolean listed;
+    /** When the index will look at the account again (cooldown or window end), {@link #NEVER} if not; same lock. */
+    long wakeAt = NEVER;
+
     LiveAccount(Account account, long order) {
         this.order = order;
         this.account = account;
@@ -74,11 +87,26 @@ final class LiveAccount {
         return order;
     }
 
+    PoolIndex index() {
+        return index;
+    }
+
+    void index(PoolIndex poolIndex) {
+        index = poolIndex;
+    }
+
     /**
      * Adopts a new stored definition (an admin change, possibly from another process), keeping
      * live counters. A status changed in the store wins over the live one.
+     *
+     * @return true if anything a pick depends on changed: status, pool, upstream, priority, weight,
+     *         tags or the concurrency limit (not statistics)
      */
-    synchronized void refresh(Account stored) {
+    synchronized boolean refresh(Account stored) {
+        boolean changed = stored.status() != storedStatus || !stored.pool().equals(account.pool())
+                || !stored.upstream().equals(account.upstream()) || stored.priority() != account.priority()
+                || stored.weight() != account.weight() || !stored.tags().equals(account.tags())
+                || stored.maxConcurrent() != account.maxConcurrent();
         if (stored.status() != storedStatus) {
             status = stored.status();
             statusReason = stored.statusReason();
@@ -90,6 +118,7 @@ final class LiveAccount {
         }
         storedStatus = stored.status();
         account = stored;
+        return changed;
     }
 
     /** Returns true if the account may serve a request now (status, cooldown, window, concurrency). */
@@ -185,6 +214,36 @@ final class LiveAccount {
             return Math.max(1, windowStart + policy.windowMs() - now);
         }
         return hasConcurrencyRoom() ? 0 : BUSY_RETRY_MS;
+    }
+
+    /**
+     * Returns when the account's availability or counters change with time alone (its cooldown
+     * ends, or its window rolls over), or {@link #NEVER}.
+     */
+    synchronized long nextChangeAt(PoolPolicy policy) {
+        if (status == AccountStatus.RATE_LIMITED) {
+            return blockedUntil;
+        }
+        // A zero-length window (rateLimit.windowMs = 0) rolls over at every look; nothing to wait for.
+        if (status == AccountStatus.ACTIVE && windowStart != 0 && policy.windowMs() > 0) {
+            return windowStart + Math.min(policy.windowMs(), NEVER - windowStart);
+        }
+        return NEVER;
+    }
+
+    /**
+     * Returns the account's secrets in plain text, decrypting them only when its ciphertexts changed
+     * since the last call (a new key, an edited credential).
+     *
+     * @throws io.rotor.api.RotorException from {@code decrypt} if a secret does not decrypt
+     */
+    synchronized Map<String, String> plainSecrets(Function<Account, Map<String, String>> decrypt) {
+        Map<String, String> ciphertexts = account.secrets();
+        if (plainSecrets == null || !ciphertexts.equals(plainSecretsOf)) {
+            plainSecrets = Map.copyOf(decrypt.apply(account));
+            plainSecretsOf = ciphertexts;
+        }
+        return plainSecrets;
     }
 
     synchronized Candidate candidate() {

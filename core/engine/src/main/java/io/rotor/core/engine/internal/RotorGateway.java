@@ -17,6 +17,7 @@ import io.rotor.api.ErrorCode;
 import io.rotor.api.Gateway;
 import io.rotor.api.MetricsExporter;
 import io.rotor.api.NewAccount;
+import io.rotor.api.NewUser;
 import io.rotor.api.PickRequest;
 import io.rotor.api.PoolInfo;
 import io.rotor.api.PoolUpdate;
@@ -170,7 +171,8 @@ public final class RotorGateway implements Gateway, Admin, MetricsExporter {
         ParsedRequest parsed = RequestParser.parse(clientRequest.endpoint(), clientRequest.body());
         PoolPolicy policy = settings.policyFor(registry.poolSettings(caller.pool()));
         trace.pool = policy.name();
-        List<LiveAccount> eligible = eligibleAccounts(policy, parsed.model());
+        PoolIndex pool = registry.index(policy.name());
+        Eligibility eligible = eligibility(pool.members(), policy, parsed.model());
         RotationStrategy strategy = strategies.forPool(policy);
 
         Set<String> tried = new HashSet<>();
@@ -179,7 +181,7 @@ public final class RotorGateway implements Gateway, Admin, MetricsExporter {
         for (int attempt = 0; attempt <= maxRetries; attempt++) {
             String userId = caller.isMaster() ? null : caller.user().id();
             PickRequest pick = new PickRequest(parsed.model(), userId, policy.name(), attempt);
-            Lease lease = AccountPicker.acquire(eligible, tried, policy, strategy, pick, clock.millis());
+            Lease lease = pool.acquire(strategy, policy, pick, eligible.excluding(tried), clock.millis(), clock::millis);
             if (lease == null) {
                 break;
             }
@@ -187,7 +189,7 @@ public final class RotorGateway implements Gateway, Admin, MetricsExporter {
             tried.add(lease.accountId());
             Outcome outcome = callUpstream(lease, clientRequest, parsed);
             if (RetryPolicy.delivers(outcome)) {
-                return deliver(lease, outcome, parsed, eligible, trace);
+                return deliver(lease, outcome, parsed, eligible.upstreams(), trace);
             }
             settle(lease, outcome, policy, trace);
             failures.add(outcome);
@@ -195,7 +197,7 @@ public final class RotorGateway implements Gateway, Admin, MetricsExporter {
                 pause(RetryPolicy.backoffMs(attempt + 1, settings.retryBackoffMs(), ThreadLocalRandom.current()));
             }
         }
-        long retryAfter = AccountPicker.millisUntilFirstFree(eligible, policy, clock.millis());
+        long retryAfter = pool.millisUntilFirstFree(eligible.ineligible(), policy, clock.millis());
         if (failures.isEmpty()) {
             throw noAvailableAccounts(policy, retryAfter);
         }
@@ -239,26 +241,54 @@ public final class RotorGateway implements Gateway, Admin, MetricsExporter {
         return authenticator.authenticate(authorization);
     }
 
-    private List<LiveAccount> eligibleAccounts(PoolPolicy policy, String model) {
-        List<LiveAccount> pool = registry.pool(policy.name());
-        if (pool.isEmpty()) {
+    /**
+     * Which accounts of a pool may serve a request for {@code model}: decided per upstream, so it costs
+     * nothing per account unless the pool mixes upstreams of which only some serve the model.
+     *
+     * @param ineligible ids of the pool's accounts that may not serve it (usually none)
+     * @param upstreams the names of the upstreams that may, in the pool's order
+     */
+    private record Eligibility(Set<String> ineligible, List<String> upstreams) {
+
+        /** The accounts a pick must skip: those tried already, and the ineligible ones. */
+        Set<String> excluding(Set<String> tried) {
+            if (ineligible.isEmpty()) {
+                return tried;
+            }
+            Set<String> skip = new HashSet<>(ineligible);
+            skip.addAll(tried);
+            return skip;
+        }
+    }
+
+    private Eligibility eligibility(PoolIndex.Members members, PoolPolicy policy, String model) {
+        if (members.accounts().isEmpty()) {
             throw new RotorException(ErrorCode.NO_AVAILABLE_ACCOUNTS,
                     "Pool '" + policy.name() + "' has no accounts.");
         }
-        List<LiveAccount> eligible = new ArrayList<>(pool.size());
-        for (LiveAccount live : pool) {
-            Upstream upstream = settings.upstreams().get(live.account().upstream());
+        List<String> serving = new ArrayList<>(members.upstreams().size());
+        for (String name : members.upstreams()) {
+            Upstream upstream = settings.upstreams().get(name);
             if (upstream != null && (model == null || upstream.serves(model))) {
-                eligible.add(live);
+                serving.add(name);
             }
         }
-        if (eligible.isEmpty()) {
+        if (serving.isEmpty()) {
             throw new RotorException(ErrorCode.MODEL_NOT_FOUND, model == null
                     ? "No account of pool '" + policy.name() + "' belongs to a configured upstream."
                     : "The model '" + model + "' is not served by any upstream of pool '" + policy.name() + "'.",
                     null, "model", null);
         }
-        return eligible;
+        if (serving.size() == members.upstreams().size()) {
+            return new Eligibility(Set.of(), serving);
+        }
+        Set<String> ineligible = new HashSet<>();
+        for (LiveAccount live : members.accounts()) {
+            if (!serving.contains(live.account().upstream())) {
+                ineligible.add(live.id());
+            }
+        }
+        return new Eligibility(ineligible, serving);
     }
 
     private Outcome callUpstream(Lease lease, ClientRequest clientRequest, ParsedRequest parsed) {
@@ -270,7 +300,7 @@ public final class RotorGateway implements Gateway, Admin, MetricsExporter {
         }
         Map<String, String> secrets;
         try {
-            secrets = administration.decrypt(account);
+            secrets = lease.account().plainSecrets(administration::decrypt);
         } catch (RotorException e) {
             return new Outcome.InvalidCredential("secret cannot be decrypted with the configured key");
         }
@@ -297,13 +327,14 @@ public final class RotorGateway implements Gateway, Admin, MetricsExporter {
         switch (outcome) {
             case Outcome.RateLimited limited -> {
                 long cooldown = Math.max(limited.retryAfterMs(), policy.cooldownMs());
-                account.coolDown(clock.millis() + cooldown, "rate-limited by upstream");
+                long now = clock.millis();
+                account.index().coolDown(account, now + cooldown, "rate-limited by upstream", now);
                 metrics.cooldown(policy.name(), "upstream");
                 LOG.log(System.Logger.Level.INFO, "request {0}: account {1} rate-limited upstream; cooling down for {2} ms",
                         trace.requestId, account.id(), cooldown);
             }
             case Outcome.InvalidCredential invalid -> {
-                account.invalidate(invalid.reason());
+                account.index().invalidate(account, invalid.reason(), clock.millis());
                 LOG.log(System.Logger.Level.WARNING, "request {0}: account {1} marked invalid: {2}", trace.requestId,
                         account.id(), invalid.reason());
             }
@@ -314,7 +345,7 @@ public final class RotorGateway implements Gateway, Admin, MetricsExporter {
         lease.release(false);
     }
 
-    private ClientResponse deliver(Lease lease, Outcome outcome, ParsedRequest parsed, List<LiveAccount> eligible,
+    private ClientResponse deliver(Lease lease, Outcome outcome, ParsedRequest parsed, List<String> upstreams,
             RequestTrace trace) {
         UpstreamResponse upstreamResponse = outcome instanceof Outcome.Served served
                 ? served.response() : ((Outcome.Refused) outcome).response();
@@ -322,7 +353,7 @@ public final class RotorGateway implements Gateway, Admin, MetricsExporter {
         boolean streaming = contentType != null && contentType.toLowerCase().startsWith("text/event-stream");
         InputStream body = upstreamResponse.body();
         if (parsed.model() == null && outcome instanceof Outcome.Served) {
-            body = withDeclaredModels(body, eligible);
+            body = withDeclaredModels(body, upstreams);
         }
         RelayStream relay = new RelayStream(body, streaming || parsed.stream());
         Map<String, String> headers = new LinkedHashMap<>();
@@ -347,10 +378,10 @@ public final class RotorGateway implements Gateway, Admin, MetricsExporter {
     }
 
     /** Adds the explicitly declared models of the pool's other upstreams to an upstream's model list. */
-    private InputStream withDeclaredModels(InputStream upstreamBody, List<LiveAccount> eligible) {
+    private InputStream withDeclaredModels(InputStream upstreamBody, List<String> upstreams) {
         Set<String> declared = new LinkedHashSet<>();
-        for (LiveAccount live : eligible) {
-            Upstream upstream = settings.upstreams().get(live.account().upstream());
+        for (String name : upstreams) {
+            Upstream upstream = settings.upstreams().get(name);
             upstream.models().stream().filter(model -> !"*".equals(model)).forEach(declared::add);
         }
         if (declared.isEmpty()) {
@@ -384,6 +415,11 @@ public final class RotorGateway implements Gateway, Admin, MetricsExporter {
     @Override
     public Account addAccount(NewAccount account) {
         return administration.addAccount(account);
+    }
+
+    @Override
+    public List<Account> addAccounts(List<NewAccount> accounts) {
+        return administration.addAccounts(accounts);
     }
 
     @Override
@@ -424,6 +460,11 @@ public final class RotorGateway implements Gateway, Admin, MetricsExporter {
     @Override
     public CreatedUser addUser(String name, String pool) {
         return administration.addUser(name, pool);
+    }
+
+    @Override
+    public List<CreatedUser> addUsers(List<NewUser> users) {
+        return administration.addUsers(users);
     }
 
     @Override

@@ -26,7 +26,11 @@ final class StoreSync {
     private final SecretCipher cipher;
     private final AccountRegistry registry;
     private final Clock clock;
+    /** Writing the statistics may take this share of the time at most: one twentieth. */
+    static final int FLUSH_SHARE = 20;
+
     private long loadedRevision = Long.MIN_VALUE;
+    private volatile long nextFlush = System.nanoTime();
     private String appliedReset;
 
     StoreSync(AccountStore store, SecretCipher cipher, AccountRegistry registry, Clock clock) {
@@ -52,13 +56,24 @@ final class StoreSync {
             appliedReset = reset;
             long now = clock.millis();
             registry.all().forEach(live -> live.resetRateLimit(now));
+            registry.markAllStale();
         }
     }
 
-    /** The background task: write what changed, then pick up what others changed. */
+    /**
+     * The background task, run every second: write what changed, then pick up what others changed.
+     * A store that takes long to write (a JSON file of thousands of accounts is rewritten whole) is
+     * written less often, so that writing takes at most a {@link #FLUSH_SHARE}th of the time; changes
+     * made by others are still looked for every second.
+     */
     void flushAndReload() {
         try {
-            flush();
+            long started = System.nanoTime();
+            if (started - nextFlush >= 0) {
+                flush();
+                long took = System.nanoTime() - started;
+                nextFlush = System.nanoTime() + took * (FLUSH_SHARE - 1);
+            }
             if (store.revision() != loadedRevision) {
                 reload();
             }

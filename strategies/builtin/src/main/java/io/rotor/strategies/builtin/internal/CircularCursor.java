@@ -2,6 +2,8 @@ package io.rotor.strategies.builtin.internal;
 
 import io.rotor.api.Candidate;
 import java.util.List;
+import java.util.NavigableMap;
+import java.util.Set;
 
 /**
  * A position in a pool's circular order: remembers the account served last and moves on to
@@ -36,6 +38,25 @@ final class CircularCursor {
             }
         }
         return advance(candidates);
+    }
+
+    /** {@link #advance(List)} over candidates sorted by order, skipping the excluded ones. */
+    synchronized String advance(NavigableMap<Long, Candidate> candidates, Set<String> excluded) {
+        Candidate next = OrderedBuckets.nextAfter(lastOrder, candidates, excluded);
+        if (next == null) {
+            return null;
+        }
+        lastOrder = next.order();
+        lastId = next.id();
+        return lastId;
+    }
+
+    /** {@link #stayOrAdvance(List)} over candidates sorted by order, skipping the excluded ones. */
+    synchronized String stayOrAdvance(OrderedBuckets candidates, Set<String> excluded) {
+        if (lastId != null && candidates.contains(lastId) && !excluded.contains(lastId)) {
+            return lastId;
+        }
+        return advance(candidates.only(), excluded);
     }
 
     /**

@@ -1,10 +1,15 @@
 package io.rotor.strategies.builtin.internal;
 
 import io.rotor.api.Candidate;
+import io.rotor.api.CandidateSelector;
+import io.rotor.api.IndexedRotationStrategy;
 import io.rotor.api.PickRequest;
 import io.rotor.api.RotationStrategy;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import org.osgi.service.component.annotations.Component;
 
 /**
@@ -18,7 +23,7 @@ import org.osgi.service.component.annotations.Component;
  * instead of all landing on the first.
  */
 @Component(service = RotationStrategy.class, property = RotationStrategy.NAME + "=least-used")
-public final class LeastUsedStrategy implements RotationStrategy {
+public final class LeastUsedStrategy implements IndexedRotationStrategy {
 
     private static final Comparator<Candidate> USAGE = Comparator
             .comparingInt(Candidate::requestsThisWindow)
@@ -29,5 +34,35 @@ public final class LeastUsedStrategy implements RotationStrategy {
     @Override
     public String pick(List<Candidate> candidates, PickRequest request) {
         return cursors.of(request).advance(Candidates.lowest(candidates, USAGE));
+    }
+
+    @Override
+    public CandidateSelector selector(String pool) {
+        CircularCursor cursor = cursors.of(pool);
+        // Both counts are never negative: the key orders as USAGE does.
+        OrderedBuckets candidates = new OrderedBuckets(candidate ->
+                ((long) candidate.requestsThisWindow() << 32) | (candidate.inFlight() & 0xffffffffL));
+        return new CandidateSelector() {
+            @Override
+            public void put(Candidate candidate) {
+                candidates.put(candidate);
+            }
+
+            @Override
+            public void remove(String id) {
+                candidates.remove(id);
+            }
+
+            @Override
+            public String pick(PickRequest request, Set<String> excluded) {
+                for (Map.Entry<Long, TreeMap<Long, Candidate>> group : candidates.groups()) {
+                    String picked = cursor.advance(group.getValue(), excluded);
+                    if (picked != null) {
+                        return picked;
+                    }
+                }
+                return null;
+            }
+        };
     }
 }

@@ -17,8 +17,11 @@ final class PerPool<S> {
     }
 
     S of(PickRequest request) {
+        return of(request.pool());
+    }
+
+    S of(String pool) {
         // A request without a pool still gets state of its own, shared by all such requests.
-        String pool = Objects.requireNonNullElse(request.pool(), "");
-        return states.computeIfAbsent(pool, key -> factory.get());
+        return states.computeIfAbsent(Objects.requireNonNullElse(pool, ""), key -> factory.get());
     }
 }

@@ -1,10 +1,15 @@
 package io.rotor.strategies.builtin.internal;
 
 import io.rotor.api.Candidate;
+import io.rotor.api.CandidateSelector;
+import io.rotor.api.IndexedRotationStrategy;
 import io.rotor.api.PickRequest;
 import io.rotor.api.RotationStrategy;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import org.osgi.service.component.annotations.Component;
@@ -17,7 +22,7 @@ import org.osgi.service.component.annotations.Component;
  * its own place in the circle.
  */
 @Component(service = RotationStrategy.class, property = RotationStrategy.NAME + "=priority")
-public final class PriorityStrategy implements RotationStrategy {
+public final class PriorityStrategy implements IndexedRotationStrategy {
 
     private static final Comparator<Candidate> PRIORITY = Comparator.comparingInt(Candidate::priority);
 
@@ -33,5 +38,35 @@ public final class PriorityStrategy implements RotationStrategy {
         return cursors.of(request)
                 .computeIfAbsent(highest.get(0).priority(), priority -> new CircularCursor())
                 .advance(highest);
+    }
+
+    @Override
+    public CandidateSelector selector(String pool) {
+        ConcurrentMap<Integer, CircularCursor> poolCursors = cursors.of(pool);
+        OrderedBuckets candidates = new OrderedBuckets(Candidate::priority);
+        return new CandidateSelector() {
+            @Override
+            public void put(Candidate candidate) {
+                candidates.put(candidate);
+            }
+
+            @Override
+            public void remove(String id) {
+                candidates.remove(id);
+            }
+
+            @Override
+            public String pick(PickRequest request, Set<String> excluded) {
+                // The lowest priority value with an account not excluded; usually the first group.
+                for (Map.Entry<Long, TreeMap<Long, Candidate>> group : candidates.groups()) {
+                    String picked = poolCursors.computeIfAbsent(group.getKey().intValue(), p -> new CircularCursor())
+                            .advance(group.getValue(), excluded);
+                    if (picked != null) {
+                        return picked;
+                    }
+                }
+                return null;
+            }
+        };
     }
 }

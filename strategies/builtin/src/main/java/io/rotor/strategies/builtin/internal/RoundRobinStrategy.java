@@ -1,9 +1,12 @@
 package io.rotor.strategies.builtin.internal;
 
 import io.rotor.api.Candidate;
+import io.rotor.api.CandidateSelector;
+import io.rotor.api.IndexedRotationStrategy;
 import io.rotor.api.PickRequest;
 import io.rotor.api.RotationStrategy;
 import java.util.List;
+import java.util.Set;
 import org.osgi.service.component.annotations.Component;
 
 /**
@@ -13,12 +16,34 @@ import org.osgi.service.component.annotations.Component;
  * soon as it comes back. Concurrent picks over the same candidates are spread exactly evenly.
  */
 @Component(service = RotationStrategy.class, property = RotationStrategy.NAME + "=round-robin")
-public final class RoundRobinStrategy implements RotationStrategy {
+public final class RoundRobinStrategy implements IndexedRotationStrategy {
 
     private final PerPool<CircularCursor> cursors = new PerPool<>(CircularCursor::new);
 
     @Override
     public String pick(List<Candidate> candidates, PickRequest request) {
         return cursors.of(request).advance(candidates);
+    }
+
+    @Override
+    public CandidateSelector selector(String pool) {
+        CircularCursor cursor = cursors.of(pool);
+        OrderedBuckets candidates = new OrderedBuckets(candidate -> 0);
+        return new CandidateSelector() {
+            @Override
+            public void put(Candidate candidate) {
+                candidates.put(candidate);
+            }
+
+            @Override
+            public void remove(String id) {
+                candidates.remove(id);
+            }
+
+            @Override
+            public String pick(PickRequest request, Set<String> excluded) {
+                return cursor.advance(candidates.only(), excluded);
+            }
+        };
     }
 }

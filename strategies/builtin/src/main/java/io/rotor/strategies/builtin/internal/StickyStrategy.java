@@ -1,9 +1,12 @@
 package io.rotor.strategies.builtin.internal;
 
 import io.rotor.api.Candidate;
+import io.rotor.api.CandidateSelector;
+import io.rotor.api.IndexedRotationStrategy;
 import io.rotor.api.PickRequest;
 import io.rotor.api.RotationStrategy;
 import java.util.List;
+import java.util.Set;
 import org.osgi.service.component.annotations.Component;
 
 /**
@@ -13,7 +16,7 @@ import org.osgi.service.component.annotations.Component;
  * {@code /v1/config/rotate}). The first pick in a pool starts at the lowest order.
  */
 @Component(service = RotationStrategy.class, property = RotationStrategy.NAME + "=sticky")
-public final class StickyStrategy implements RotationStrategy {
+public final class StickyStrategy implements IndexedRotationStrategy {
 
     private final PerPool<CircularCursor> currents = new PerPool<>(CircularCursor::new);
 
@@ -25,5 +28,32 @@ public final class StickyStrategy implements RotationStrategy {
     @Override
     public String rotate(List<Candidate> candidates, PickRequest request) {
         return currents.of(request).advance(candidates);
+    }
+
+    @Override
+    public CandidateSelector selector(String pool) {
+        CircularCursor current = currents.of(pool);
+        OrderedBuckets candidates = new OrderedBuckets(candidate -> 0);
+        return new CandidateSelector() {
+            @Override
+            public void put(Candidate candidate) {
+                candidates.put(candidate);
+            }
+
+            @Override
+            public void remove(String id) {
+                candidates.remove(id);
+            }
+
+            @Override
+            public String pick(PickRequest request, Set<String> excluded) {
+                return current.stayOrAdvance(candidates, excluded);
+            }
+
+            @Override
+            public String rotate(PickRequest request, Set<String> excluded) {
+                return current.advance(candidates.only(), excluded);
+            }
+        };
     }
 }

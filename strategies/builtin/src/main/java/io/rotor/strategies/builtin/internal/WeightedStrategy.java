@@ -1,6 +1,8 @@
 package io.rotor.strategies.builtin.internal;
 
 import io.rotor.api.Candidate;
+import io.rotor.api.CandidateSelector;
+import io.rotor.api.IndexedRotationStrategy;
 import io.rotor.api.PickRequest;
 import io.rotor.api.RotationStrategy;
 import java.util.HashMap;
@@ -16,13 +18,23 @@ import org.osgi.service.component.annotations.Component;
  * they all count as equal.
  */
 @Component(service = RotationStrategy.class, property = RotationStrategy.NAME + "=weighted")
-public final class WeightedStrategy implements RotationStrategy {
+public final class WeightedStrategy implements IndexedRotationStrategy {
 
     private final PerPool<SmoothWeights> weights = new PerPool<>(SmoothWeights::new);
+    private final PerPool<SmoothWeightIndex> indexes = new PerPool<>(SmoothWeightIndex::new);
 
     @Override
     public String pick(List<Candidate> candidates, PickRequest request) {
         return weights.of(request).pick(candidates);
+    }
+
+    /**
+     * The same sequence as {@link #pick} from the same candidates. The running weights of a pool's
+     * selector and of its list picks are kept apart: the engine uses one or the other.
+     */
+    @Override
+    public CandidateSelector selector(String pool) {
+        return indexes.of(pool).restart();
     }
 
     /** One pool's running weights, keyed by account id. */

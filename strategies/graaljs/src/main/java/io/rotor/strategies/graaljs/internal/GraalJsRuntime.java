@@ -24,7 +24,11 @@ import org.graalvm.polyglot.io.IOAccess;
 final class GraalJsRuntime implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(GraalJsRuntime.class.getName());
-    private static final HostAccess NO_HOST_ACCESS = HostAccess.newBuilder().allowMutableTargetMappings().build();
+
+    /** In a holder class so that a Rotor without scripts loads not even the polyglot API's classes. */
+    private static final class Sandbox {
+        static final HostAccess NO_HOST_ACCESS = HostAccess.newBuilder().allowMutableTargetMappings().build();
+    }
 
     private static final Duration MIN_LOAD_TIMEOUT = Duration.ofSeconds(2);
 
@@ -71,7 +75,7 @@ final class GraalJsRuntime implements AutoCloseable {
         return Context.newBuilder("js")
                 .engine(engine())
                 .sandbox(SandboxPolicy.CONSTRAINED)
-                .allowHostAccess(NO_HOST_ACCESS)
+                .allowHostAccess(Sandbox.NO_HOST_ACCESS)
                 .allowHostClassLoading(false)
                 .allowIO(IOAccess.NONE)
                 .allowCreateThread(false)

@@ -1,0 +1,242 @@
+package io.rotor.transport.http.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpExchange;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** HTTP/1.1 framing, keep-alive and the refusals that keep request smuggling out, on raw sockets. */
+@Timeout(30)
+class VirtualThreadHttpServerTest {
+
+    private final List<String> bodies = new CopyOnWriteArrayList<>();
+    private VirtualThreadHttpServer server;
+
+    @BeforeEach
+    void start() throws IOException {
+        server = new VirtualThreadHttpServer(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50,
+                Duration.ofMillis(1_500));
+        server.createContext("/", this::echo);
+        server.createContext("/stream", this::stream);
+        server.createContext("/silent", exchange -> exchange.getRequestBody().readAllBytes());
+        server.start();
+    }
+
+    @AfterEach
+    void stop() {
+        server.stop(Duration.ofMillis(100));
+    }
+
+    /** Answers with the request's method, path and body, after reading the whole body. */
+    private void echo(HttpExchange exchange) throws IOException {
+        String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+        bodies.add(body);
+        byte[] answer = (exchange.getRequestMethod() + " " + exchange.getRequestURI().getPath() + " " + body)
+                .getBytes(StandardCharsets.UTF_8);
+        exchange.sendResponseHeaders(200, answer.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(answer);
+        }
+    }
+
+    /** Answers with two chunks of unknown total length. */
+    private void stream(HttpExchange exchange) throws IOException {
+        exchange.sendResponseHeaders(200, 0);
+        OutputStream out = exchange.getResponseBody();
+        out.write("first,".getBytes(StandardCharsets.UTF_8));
+        out.flush();
+        out.write("second".getBytes(StandardCharsets.UTF_8));
+        out.close();
+    }
+
+    private Socket connect() throws IOException {
+        Socket socket = new Socket(server.address().getAddress(), server.address().getPort());
+        socket.setSoTimeout(5_000);
+        return socket;
+    }
+
+    private static void send(Socket socket, String text) throws IOException {
+        socket.getOutputStream().write(text.getBytes(StandardCharsets.ISO_8859_1));
+        socket.getOutputStream().flush();
+    }
+
+    /** Everything the server sends until it closes the connection. */
+    private static String readToEnd(Socket socket) throws IOException {
+        return new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+    }
+
+    @Test
+    void servesSeveralRequestsOnOneConnectionIncludingPipelinedOnes() throws Exception {
+        try (Socket socket = connect()) {
+            send(socket, "POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\none"
+                    + "POST /b HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\ntwo\r\n0\r\n\r\n"
+                    + "GET /c HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            String responses = readToEnd(socket);
+            assertTrue(responses.contains("Content-Length: 11\r\n"), responses);
+            assertTrue(responses.contains("\r\n\r\nPOST /a one"), responses);
+            assertTrue(responses.contains("POST /b two"), responses);
+            assertTrue(responses.endsWith("GET /c "), responses);
+            assertTrue(responses.contains("Connection: close"), responses);
+        }
+    }
+
+    @Test
+    void sendsABodyOfUnknownLengthInChunksAsItIsFlushed() throws Exception {
+        try (Socket socket = connect()) {
+            send(socket, "GET /stream HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            String response = readToEnd(socket);
+            assertTrue(response.contains("Transfer-Encoding: chunked"), response);
+            assertTrue(response.endsWith("6\r\nfirst,\r\n6\r\nsecond\r\n0\r\n\r\n"), response);
+        }
+    }
+
+    @Test
+    void refusesABodyWithBothContentLengthAndTransferEncoding() throws Exception {
+        assertRefused("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n", 400);
+    }
+
+    @Test
+    void refusesTwoContentLengthsAndMalformedOnes() throws Exception {
+        assertRefused("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 30\r\n\r\nabc", 400);
+        assertRefused("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: +3\r\n\r\nabc", 400);
+        assertRefused("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3, 3\r\n\r\nabc", 400);
+    }
+
+    @Test
+    void refusesTransferCodingsOtherThanChunked() throws Exception {
+        assertRefused("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", 501);
+    }
+
+    @Test
+    void refusesWhitespaceBeforeTheColonAndFoldedHeaders() throws Exception {
+        assertRefused("POST / HTTP/1.1\r\nHost: x\r\nContent-Length : 3\r\n\r\nabc", 400);
+        assertRefused("GET / HTTP/1.1\r\nHost: x\r\nX-A: 1\r\n folded\r\n\r\n", 400);
+    }
+
+    @Test
+    void refusesAHeadOverTheLimitWith431() throws Exception {
+        assertRefused("GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + "a".repeat(Http1Connection.MAX_HEAD_BYTES) + "\r\n\r\n",
+                431);
+    }
+
+    @Test
+    void refusesOtherHttpVersionsAndHttp11WithoutHost() throws Exception {
+        assertRefused("GET / HTTP/2.0\r\nHost: x\r\n\r\n", 505);
+        assertRefused("GET / HTTP/1.1\r\n\r\n", 400);
+        assertRefused("GET /a b HTTP/1.1\r\nHost: x\r\n\r\n", 400);
+    }
+
+    @Test
+    void refusesAMalformedChunkAndClosesTheConnection() throws Exception {
+        try (Socket socket = connect()) {
+            send(socket, "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n");
+            String response = readToEnd(socket);
+            assertTrue(response.startsWith("HTTP/1.1 400 Bad Request"), response);
+            assertTrue(response.contains("Connection: close"), response);
+        }
+        assertTrue(bodies.isEmpty());
+    }
+
+    @Test
+    void answersHttp10AndClosesTheConnection() throws Exception {
+        try (Socket socket = connect()) {
+            send(socket, "GET /old HTTP/1.0\r\n\r\n");
+            String response = readToEnd(socket);
+            assertTrue(response.startsWith("HTTP/1.1 200 OK\r\n"), response);
+            assertTrue(response.endsWith("GET /old "), response);
+        }
+    }
+
+    @Test
+    void sendsContinueOnlyWhenTheHandlerReadsTheBody() throws Exception {
+        try (Socket socket = connect()) {
+            send(socket, "POST /a HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n");
+            InputStream in = socket.getInputStream();
+            String interim = new String(in.readNBytes("HTTP/1.1 100 Continue\r\n\r\n".length()),
+                    StandardCharsets.ISO_8859_1);
+            assertEquals("HTTP/1.1 100 Continue\r\n\r\n", interim);
+            send(socket, "hello");
+            assertTrue(readUntil(in, "POST /a hello").endsWith("POST /a hello"));
+        }
+    }
+
+    @Test
+    void skipsASmallUnreadBodyAndKeepsTheConnection() throws Exception {
+        server.createContext("/ignore", exchange -> {
+            exchange.sendResponseHeaders(204, -1);
+            exchange.close();
+        });
+        try (Socket socket = connect()) {
+            send(socket, "POST /ignore HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nskip"
+                    + "POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nConnection: close\r\n\r\nkept");
+            String responses = readToEnd(socket);
+            assertTrue(responses.startsWith("HTTP/1.1 204 No Content\r\n"), responses);
+            assertTrue(responses.endsWith("POST /a kept"), responses);
+        }
+    }
+
+    @Test
+    void closesAConnectionThatStaysIdle() throws Exception {
+        try (Socket socket = connect()) {
+            socket.setSoTimeout(10_000);
+            send(socket, "GET /a HTTP/1.1\r\nHost: x\r\n\r\n");
+            readUntil(socket.getInputStream(), "GET /a ");
+            long start = System.nanoTime();
+            assertEquals(-1, socket.getInputStream().read(), "the server closed the idle connection");
+            assertTrue(System.nanoTime() - start < Duration.ofSeconds(8).toNanos());
+        }
+    }
+
+    @Test
+    void answersA500WhenAHandlerSendsNothing() throws Exception {
+        try (Socket socket = connect()) {
+            send(socket, "GET /silent HTTP/1.1\r\nHost: x\r\n\r\n");
+            String response = readToEnd(socket);
+            assertTrue(response.startsWith("HTTP/1.1 500 Internal Server Error\r\n"), response);
+        }
+    }
+
+    private void assertRefused(String request, int status) throws Exception {
+        try (Socket socket = connect()) {
+            send(socket, request);
+            String response = readToEnd(socket);
+            assertTrue(response.startsWith("HTTP/1.1 " + status + " "), response);
+            assertTrue(response.contains("Connection: close"), response);
+            assertTrue(response.contains("\"error\":{"), response);
+        } catch (SocketTimeoutException e) {
+            throw new AssertionError("the server neither answered nor closed the connection", e);
+        }
+        assertFalse(bodies.contains("0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n"));
+        assertTrue(bodies.isEmpty(), "no handler saw a refused request: " + bodies);
+    }
+
+    private static String readUntil(InputStream in, String marker) throws IOException {
+        ByteArrayOutputStream seen = new ByteArrayOutputStream();
+        int b;
+        while ((b = in.read()) >= 0) {
+            seen.write(b);
+            if (seen.toString(StandardCharsets.ISO_8859_1).endsWith(marker)) {
+                return seen.toString(StandardCharsets.ISO_8859_1);
+            }
+        }
+        throw new IOException("connection ended before " + marker);
+    }
+}
