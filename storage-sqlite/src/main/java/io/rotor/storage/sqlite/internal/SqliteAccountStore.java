@@ -33,6 +33,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.UnaryOperator;
 import org.osgi.service.component.annotations.Activate;
@@ -42,6 +43,7 @@ import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.metatype.annotations.Designate;
 import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteDataSource;
+import org.sqlite.SQLiteErrorCode;
 
 /**
  * {@link AccountStore} on a SQLite database in WAL mode.
@@ -174,25 +176,52 @@ public final class SqliteAccountStore implements AccountStore, AutoCloseable {
             if (connections != null) {
                 return connections;
             }
-            Connection writer = null;
-            Connection reader = null;
-            try {
-                createOwnerOnly(file);
-                SQLiteDataSource dataSource = dataSource(file);
-                writer = dataSource.getConnection();
-                migrate(writer);
-                reader = dataSource.getConnection();
-                connections = new Connections(writer, reader, reader.prepareStatement(READ_REVISION));
-                return connections;
-            } catch (SQLException | IOException | RuntimeException e) {
-                closeQuietly(reader);
-                closeQuietly(writer);
-                if (e instanceof RotorException rotorException) {
-                    throw rotorException;
+            long deadline = System.nanoTime() + BUSY_TIMEOUT_MS * 1_000_000L;
+            while (true) {
+                Connection writer = null;
+                Connection reader = null;
+                try {
+                    createOwnerOnly(file);
+                    SQLiteDataSource dataSource = dataSource(file);
+                    writer = dataSource.getConnection();
+                    migrate(writer);
+                    reader = dataSource.getConnection();
+                    connections = new Connections(writer, reader, reader.prepareStatement(READ_REVISION));
+                    return connections;
+                } catch (SQLException | IOException | RuntimeException e) {
+                    closeQuietly(reader);
+                    closeQuietly(writer);
+                    if (e instanceof RotorException rotorException) {
+                        throw rotorException;
+                    }
+                    // SQLite does not consult the busy handler for every lock taken while a file is first
+                    // opened (the switch to WAL among them), so another process opening the same file at
+                    // this moment is waited for here, as long as a write would wait.
+                    if (isBusy(e) && System.nanoTime() < deadline) {
+                        pauseBeforeRetry();
+                        continue;
+                    }
+                    throw new RotorException(ErrorCode.STORE_ERROR, "cannot open the SQLite store " + file + ": "
+                            + describe(e) + "; it was left untouched", e);
                 }
-                throw new RotorException(ErrorCode.STORE_ERROR, "cannot open the SQLite store " + file + ": "
-                        + describe(e) + "; it was left untouched", e);
             }
+        }
+    }
+
+    private static boolean isBusy(Exception e) {
+        if (!(e instanceof SQLException sql)) {
+            return false;
+        }
+        int primary = sql.getErrorCode() & 0xff;
+        return primary == SQLiteErrorCode.SQLITE_BUSY.code || primary == SQLiteErrorCode.SQLITE_LOCKED.code;
+    }
+
+    private static void pauseBeforeRetry() {
+        try {
+            Thread.sleep(ThreadLocalRandom.current().nextLong(5, 50));
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            throw new RotorException(ErrorCode.STORE_ERROR, "interrupted while opening the SQLite store");
         }
     }
 
@@ -229,8 +258,11 @@ public final class SqliteAccountStore implements AccountStore, AutoCloseable {
             if (found > SqliteSchema.VERSION) {
                 throw tooNew(new SqliteSchema.TooNewException(found));
             }
-            // Persistent in the file, so it is set once here for every connection and process.
-            statement.execute("PRAGMA journal_mode = WAL");
+            // Persistent in the file, so it is set once, by the first connection, for every process;
+            // switching needs the file to itself, so it is not asked for again once done.
+            if (!"wal".equalsIgnoreCase(journalMode(statement))) {
+                statement.execute("PRAGMA journal_mode = WAL");
+            }
             statement.execute("BEGIN IMMEDIATE");
             try {
                 int before = SqliteSchema.migrate(connection);
@@ -246,6 +278,12 @@ public final class SqliteAccountStore implements AccountStore, AutoCloseable {
                 rollbackQuietly(statement);
                 throw e;
             }
+        }
+    }
+
+    private static String journalMode(Statement statement) throws SQLException {
+        try (ResultSet rows = statement.executeQuery("PRAGMA journal_mode")) {
+            return rows.next() ? rows.getString(1) : "";
         }
     }
 

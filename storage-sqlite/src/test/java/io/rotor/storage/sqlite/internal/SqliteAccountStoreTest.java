@@ -24,8 +24,12 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sqlite.SQLiteDataSource;
@@ -229,6 +233,40 @@ class SqliteAccountStoreTest {
             }
             RotorException e = assertThrows(RotorException.class, store::snapshot);
             assertTrue(e.getMessage().contains("acc_x"), e.getMessage());
+        }
+    }
+
+    @Test
+    void manyStoresOpeningOneNewFileAtTheSameMomentAllOpen() throws Exception {
+        for (int round = 0; round < 30; round++) {
+            Path file = dir.resolve("race-" + round + ".db");
+            List<SqliteAccountStore> stores = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                stores.add(new SqliteAccountStore(file));
+            }
+            CountDownLatch start = new CountDownLatch(1);
+            List<Future<?>> opened = new ArrayList<>();
+            try (var threads = Executors.newFixedThreadPool(stores.size())) {
+                for (int i = 0; i < stores.size(); i++) {
+                    SqliteAccountStore store = stores.get(i);
+                    String id = "acc_" + i;
+                    opened.add(threads.submit(() -> {
+                        start.await();
+                        store.putAccount(account(id));
+                        return null;
+                    }));
+                }
+                start.countDown();
+                for (var done : opened) {
+                    done.get();
+                }
+                assertEquals(stores.size(), stores.get(0).snapshot().accounts().size());
+            } finally {
+                stores.forEach(SqliteAccountStore::close);
+            }
+            try (Connection connection = raw(file)) {
+                assertEquals("wal", query(connection, "PRAGMA journal_mode"));
+            }
         }
     }
 }
