@@ -43,7 +43,8 @@ public final class Bench {
     static final String BODY = "{\"model\":\"" + MODEL + "\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}";
     static final int CONNECTIONS = 64;
     static final int LATENCY_RATE = 500;
-    static final int STREAM_RATE = 100;
+    /** One stream at a time, started every 20 ms: a stream takes about 7 ms, so none waits for the one before. */
+    static final int STREAM_RATE = 50;
     static final int STREAM_EVENTS = 4;
     static final int STREAM_GAP_MS = 2;
     static final int HELD_STREAMS = 2_000;
@@ -410,7 +411,7 @@ public final class Bench {
 
     private void sse(String userKey) throws Exception {
         int rounds = options.rounds(10, 3);
-        Duration round = options.round(2, 1);
+        Duration round = options.round(3, 1.5);
         String body = "{\"model\":\"" + FakeUpstream.streamModel(STREAM_EVENTS, STREAM_GAP_MS)
                 + "\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}";
         byte[] direct = HttpConnection.request("POST", fake, "/v1/chat/completions", null, body);

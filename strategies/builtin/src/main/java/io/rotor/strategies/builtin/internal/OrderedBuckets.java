@@ -27,6 +27,11 @@ final class OrderedBuckets {
     void put(Candidate candidate) {
         Candidate old = byId.put(candidate.id(), candidate);
         if (old != null) {
+            if (old.order() == candidate.order() && key.applyAsLong(old) == key.applyAsLong(candidate)) {
+                // Most puts only bring counters that do not move the account: its group keeps the old copy,
+                // which serves as well (groups are read for ids and orders only), and no tree is walked.
+                return;
+            }
             detach(old);
         }
         buckets.computeIfAbsent(key.applyAsLong(candidate), k -> new TreeMap<>()).put(candidate.order(), candidate);
