@@ -43,6 +43,14 @@ final class PickInput {
             json.append(",\"lastUsed\":").append(c.lastUsed());
             json.append(",\"inFlight\":").append(c.inFlight());
             json.append(",\"maxConcurrent\":").append(c.maxConcurrent());
+            // The engine's moving average of upstream latency; null until the account has served a request.
+            json.append(",\"latencyMs\":");
+            double latency = c.latencyMs();
+            if (Double.isFinite(latency)) {
+                json.append(Math.round(latency * 1000) / 1000.0);
+            } else {
+                json.append("null");
+            }
             json.append('}');
         }
         json.append("],\"request\":{\"model\":");

@@ -66,11 +66,11 @@ class GraalJsRotationStrategyTest {
     @Test
     void theScriptSeesEveryFieldOfTheCandidatesAndTheRequest() {
         Candidate full = new Candidate("acc_\"quoted\" \\ ü", "groq", 2, 5, List.of("fast", "eu"),
-                AccountStatus.RATE_LIMITED, 7, 1234567890123L, 1_700_000_000_000L, 1, 3, 9);
+                AccountStatus.RATE_LIMITED, 7, 1234567890123L, 1_700_000_000_000L, 1, 3, 9, 12.3456);
         String expected = "{\"id\":\"acc_\\\"quoted\\\" \\\\ ü\",\"upstream\":\"groq\",\"priority\":2,\"weight\":5,"
                 + "\"tags\":[\"fast\",\"eu\"],\"status\":\"rate-limited\",\"requestsThisWindow\":7,"
-                + "\"totalRequests\":1234567890123,\"lastUsed\":1700000000000,\"inFlight\":1,\"maxConcurrent\":3}"
-                + "|{\"model\":\"gpt-4o\",\"user\":null,\"pool\":\"team\",\"attempt\":2}";
+                + "\"totalRequests\":1234567890123,\"lastUsed\":1700000000000,\"inFlight\":1,\"maxConcurrent\":3,"
+                + "\"latencyMs\":12.346}|{\"model\":\"gpt-4o\",\"user\":null,\"pool\":\"team\",\"attempt\":2}";
         GraalJsRotationStrategy echo = strategy(runtime, "echo", """
                 function pick(accounts, request) {
                   const seen = JSON.stringify(accounts[0]) + '|' + JSON.stringify(request);
@@ -80,6 +80,23 @@ class GraalJsRotationStrategyTest {
         String picked = echo.pick(List.of(full), new PickRequest("gpt-4o", null, "team", 2));
         assertNull(echo.lastError(), () -> echo.lastError());
         assertEquals(full.id(), picked);
+    }
+
+    @Test
+    void aScriptCanPreferTheAccountWithTheLowestLatencyAndSeesNullWhereNoneIsKnown() {
+        List<Candidate> candidates = List.of(
+                new Candidate("slow", "openai", 0, 1, List.of(), AccountStatus.ACTIVE, 0, 5, 0, 0, 0, 0, 250.0),
+                new Candidate("unknown", "openai", 0, 1, List.of(), AccountStatus.ACTIVE, 0, 0, 0, 0, 0, 1),
+                new Candidate("fast", "openai", 0, 1, List.of(), AccountStatus.ACTIVE, 0, 5, 0, 0, 0, 2, 40.5));
+        GraalJsRotationStrategy fastest = strategy(runtime, "fastest", """
+                function pick(accounts, request) {
+                  if (accounts[1].latencyMs !== null) throw new Error('unknown latency must be null');
+                  const known = accounts.filter(a => a.latencyMs !== null);
+                  known.sort((a, b) => a.latencyMs - b.latencyMs);
+                  return known[0].id;
+                }""");
+        assertEquals("fast", fastest.pick(candidates, new PickRequest("gpt-4o", null, "default", 0)));
+        assertNull(fastest.lastError(), () -> fastest.lastError());
     }
 
     @Test
