@@ -273,6 +273,11 @@ public final class Bench {
             options += " -XX:StartFlightRecording=name=profile,settings=profile,filename="
                     + this.options.out().resolve("rotor-profile.jfr");
         }
+        String extra = System.getenv("ROTOR_JAVA_OPTS");
+        if (extra != null && !extra.isBlank()) {
+            // What an operator would set for serve, measured as they would run it.
+            options += " " + extra.trim();
+        }
         rotorProcess = Processes.startRotor(distribution, work.resolve("rotor.properties"), work.resolve("rotor.log"),
                 options);
         long ready = Processes.awaitHealthy(rotorProcess, rotor, Duration.ofSeconds(60));

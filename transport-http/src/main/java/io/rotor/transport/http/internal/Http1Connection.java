@@ -28,6 +28,9 @@ final class Http1Connection {
     private static final int INPUT_BYTES = 2 * 1024;
     /** A response head and a typical completion leave in one write. */
     private static final int OUTPUT_BYTES = 4 * 1024;
+    /** How long, and how much, a closing connection reads and drops of what the client still sends. */
+    private static final long LINGER_NANOS = 2_000_000_000L;
+    private static final long LINGER_BYTES = 64L * 1024 * 1024;
 
     /** A request the server refuses before any handler sees it. */
     static final class BadRequest extends IOException {
@@ -370,6 +373,37 @@ final class Http1Connection {
             case 505 -> "HTTP Version Not Supported";
             default -> status < 300 ? "OK" : status < 400 ? "Redirect" : status < 500 ? "Client Error" : "Server Error";
         };
+    }
+
+    /**
+     * Closes after a response on a connection that may still carry unread request bytes (a refused
+     * body, a refused head). Closing a socket with unread input sends a reset, and a reset can make
+     * the client's TCP stack discard the response it has not read yet, so the refusal is lost: send
+     * our FIN first, then read and drop what the client still sends, for a bounded time.
+     */
+    void lingerAndClose() {
+        try {
+            socket.shutdownOutput();
+            long deadline = System.nanoTime() + LINGER_NANOS;
+            byte[] sink = new byte[8 * 1024];
+            long drained = 0;
+            while (drained < LINGER_BYTES) {
+                long left = (deadline - System.nanoTime()) / 1_000_000;
+                if (left <= 0) {
+                    break;
+                }
+                socket.setSoTimeout((int) left);
+                int n = in.read(sink);
+                if (n < 0) {
+                    break;
+                }
+                drained += n;
+            }
+        } catch (IOException e) {
+            // timed out or reset: the client had its chance to read the response
+        } finally {
+            close();
+        }
     }
 
     void close() {

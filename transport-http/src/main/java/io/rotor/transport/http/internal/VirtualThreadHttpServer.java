@@ -143,6 +143,8 @@ final class VirtualThreadHttpServer {
     }
 
     private void serve(Http1Connection connection) {
+        // Set when the server ends the connection after a response while the client may still be sending.
+        boolean linger = false;
         try {
             while (!stopping) {
                 connection.idleSince = System.currentTimeMillis();
@@ -151,6 +153,7 @@ final class VirtualThreadHttpServer {
                     head = connection.readHead();
                 } catch (Http1Connection.BadRequest refused) {
                     connection.refuse(refused.status, refused.getMessage());
+                    linger = true;
                     return;
                 }
                 if (head == null) {
@@ -159,12 +162,16 @@ final class VirtualThreadHttpServer {
                 connection.idleSince = 0;
                 connection.shrink();
                 if (!exchange(connection, head)) {
+                    linger = true;
                     return;
                 }
             }
         } catch (IOException clientGone) {
             LOG.log(Level.DEBUG, "connection ended: {0}", clientGone.getMessage());
         } finally {
+            if (linger && !stopping) {
+                connection.lingerAndClose();
+            }
             connections.remove(connection);
             connection.close();
         }

@@ -82,4 +82,31 @@ class HttpEdgeTest {
         assertEquals(200, probe("POST /v1/embeddings HTTP/1.1\r\nHost: rotor\r\nContent-Length: 2\r\n"
                 + "Connection: close\r\nX-Big: " + "a".repeat(30_000) + "\r\n\r\n{}"), "a 30 kB header is fine");
     }
+
+    /**
+     * A body refused with 413 while the client is still sending it: the server reads and drops the rest
+     * before closing, because closing with unread bytes would reset the connection and could destroy the
+     * 413 before the client reads it.
+     */
+    @Test
+    void refusalOfALargeBodyReachesAClientStillSendingIt() throws Exception {
+        int bodyBytes = 8 * 1024 * 1024;
+        try (Socket socket = RawHttp.connect(server.address())) {
+            RawHttp.write(socket, "POST /v1/embeddings HTTP/1.1\r\nHost: rotor\r\nContent-Length: " + bodyBytes
+                    + "\r\n\r\n");
+            Thread sender = Thread.ofVirtual().start(() -> {
+                byte[] chunk = new byte[64 * 1024];
+                try {
+                    for (int sent = 0; sent < bodyBytes; sent += chunk.length) {
+                        socket.getOutputStream().write(chunk);
+                    }
+                } catch (IOException e) {
+                    // the server may stop reading once it has closed; what matters is the response
+                }
+            });
+            sender.join(10_000); // the response waits unread, as it does for a client busy sending
+            assertEquals(413, RawHttp.readResponse(socket).status());
+        }
+        assertEquals(0, gateway.requests().size());
+    }
 }
