@@ -114,6 +114,12 @@ final class PoolIndex {
      * Returns a lease on an available account that {@code excluded} does not hold, or null if none is
      * available now.
      */
+    /**
+     * Takes a slot on the account the strategy picks among the available ones not in {@code excluded}.
+     *
+     * @return the lease, or null if no account is available
+     * @throws PickDeclined if the strategy picked none of the available accounts (it returned null)
+     */
     Lease acquire(RotationStrategy strategy, PoolPolicy policy, PickRequest request, Set<String> excluded, long now,
             LongSupplier clock) {
         if (strategy instanceof IndexedRotationStrategy indexed) {
@@ -337,14 +343,20 @@ final class PoolIndex {
         }
     }
 
+    /** The strategy's choice; the first account if it fails or names one it was not offered. */
     private LiveAccount choose(List<LiveAccount> open, RotationStrategy strategy, PickRequest request) {
         String picked;
+        boolean failed = false;
         try {
             picked = strategy.pick(candidates(open), request);
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "strategy ''{0}'' failed ({1}); using the first account",
                     request.pool(), e.toString());
             picked = null;
+            failed = true;
+        }
+        if (picked == null && !failed) {
+            throw new PickDeclined();
         }
         if (picked != null) {
             for (LiveAccount live : open) {

@@ -181,7 +181,15 @@ public final class RotorGateway implements Gateway, Admin, MetricsExporter {
         for (int attempt = 0; attempt <= maxRetries; attempt++) {
             String userId = caller.isMaster() ? null : caller.user().id();
             PickRequest pick = new PickRequest(parsed.model(), userId, policy.name(), attempt);
-            Lease lease = pool.acquire(strategy, policy, pick, eligible.excluding(tried), clock.millis(), clock::millis);
+            Lease lease;
+            try {
+                lease = pool.acquire(strategy, policy, pick, eligible.excluding(tried), clock.millis(), clock::millis);
+            } catch (PickDeclined declined) {
+                if (failures.isEmpty()) {
+                    throw PickDeclined.error(policy.name(), policy.strategy());
+                }
+                break;
+            }
             if (lease == null) {
                 break;
             }

@@ -57,7 +57,10 @@ class RotorGatewayTest {
                 throw new ConnectException("Connection refused");
             }
             InputStream body = new ByteArrayInputStream("{\"ok\":true}".getBytes(StandardCharsets.UTF_8));
-            return new UpstreamResponse(status, Map.of("Content-Type", List.of("application/json")), body, null);
+            Map<String, List<String>> headers = status == 429
+                    ? Map.of("Content-Type", List.of("application/json"), "Retry-After", List.of("1"))
+                    : Map.of("Content-Type", List.of("application/json"));
+            return new UpstreamResponse(status, headers, body, null);
         }
 
         @Override
@@ -206,5 +209,49 @@ class RotorGatewayTest {
                 .orElseThrow();
         assertEquals(AccountStatus.INVALID, invalid.status(), "the status change survived the failed write");
         assertEquals(1, invalid.stats().failedRequests());
+    }
+
+    @Test
+    void aStrategyThatPicksNoneRefusesTheRequestWithoutCallingUpstream() {
+        add("sk-1");
+        add("sk-2");
+        gateway = gateway(Map.of("rotation.strategy", "nobody"));
+        gateway.bindStrategy((candidates, request) -> null, Map.of(io.rotor.api.RotationStrategy.NAME, "nobody"));
+        RotorException refused = assertThrows(RotorException.class, () -> chat(MASTER));
+        assertEquals(ErrorCode.NO_AVAILABLE_ACCOUNTS, refused.code());
+        assertTrue(refused.getMessage().contains("'nobody'"), refused.getMessage());
+        assertEquals(0, adapter.calls.get());
+    }
+
+    @Test
+    void aStrategyThatThrowsFallsBackToAnAccountAndTheRequestSucceeds() {
+        String first = add("sk-1");
+        add("sk-2");
+        gateway = gateway(Map.of("rotation.strategy", "broken"));
+        gateway.bindStrategy((candidates, request) -> {
+            throw new IllegalStateException("bug");
+        }, Map.of(io.rotor.api.RotationStrategy.NAME, "broken"));
+        try (ClientResponse response = chat(MASTER)) {
+            assertEquals(first, response.headers().get("X-Rotor-Account"));
+        }
+    }
+
+    @Test
+    void aRetryAfterShorterThanCooldownMsCoolsTheAccountForCooldownMs() {
+        adapter.statusByKey.put("sk-limited", 429);
+        String limited = add("sk-limited");
+        String spare = add("sk-spare");
+        gateway = gateway(Map.of("rateLimit.cooldownMs", "30000", "rotation.strategy", "priority"));
+        long before = System.currentTimeMillis();
+        for (int i = 0; i < 2; i++) { // round-robin among equal priorities: one of the two meets the 429
+            try (ClientResponse response = chat(MASTER)) {
+                assertEquals(spare, response.headers().get("X-Rotor-Account"), "the 429 moved the request on");
+            }
+        }
+        Account cooled = gateway.account(limited);
+        assertEquals(AccountStatus.RATE_LIMITED, cooled.status());
+        long cooldown = cooled.rateLimit().blockedUntil().toEpochMilli() - before;
+        assertTrue(cooldown >= 30_000 && cooldown < 40_000,
+                "Retry-After: 1 is shorter than cooldownMs, so cooldownMs wins: " + cooldown + " ms");
     }
 }

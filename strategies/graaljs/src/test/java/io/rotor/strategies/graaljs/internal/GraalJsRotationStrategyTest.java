@@ -259,7 +259,7 @@ class GraalJsRotationStrategyTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"null", "undefined"})
-    void nullOrUndefinedLeavesTheChoiceToTheEngine(String result) {
+    void nullOrUndefinedPicksNoneAndIsNoError(String result) {
         GraalJsRotationStrategy none = strategy(runtime, "none", "function pick() { return %s; }".formatted(result));
         assertNull(none.pick(ABC, REQUEST));
         assertEquals(0, none.errors());
