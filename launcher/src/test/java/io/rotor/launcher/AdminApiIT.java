@@ -278,6 +278,44 @@ class AdminApiIT {
     }
 
     @Test
+    void rotateMovesAStickyPoolOnToTheAccountItNamesAndRequestsFollow() {
+        String a = addFakeAccount("a");
+        String b = addFakeAccount("b");
+        assertEquals(200, admin("PATCH", "/admin/pools/default", "{\"strategy\":\"sticky\"}").statusCode());
+        String current = rotor.chat(userKey, "m", false).headers().firstValue("X-Rotor-Account").orElseThrow();
+        assertEquals(current, rotor.chat(userKey, "m", false).headers().firstValue("X-Rotor-Account").orElseThrow(),
+                "sticky keeps its account");
+        HttpResponse<String> rotated = admin("POST", "/v1/config/rotate", "{\"apiKey\":\"" + userKey + "\"}");
+        assertEquals(200, rotated.statusCode(), rotated.body());
+        String next = json(rotated).get("accountId").asText();
+        assertEquals(current.equals(a) ? b : a, next);
+        for (int i = 0; i < 3; i++) {
+            assertEquals(next, rotor.chat(userKey, "m", false).headers().firstValue("X-Rotor-Account").orElseThrow());
+        }
+    }
+
+    @Test
+    void accountsPostedWithoutAValidateFieldAreCheckedUpstreamWhenAutoValidateOnAddIsOn() throws Exception {
+        rotor.close();
+        Path auto = Files.createDirectories(dir.resolve("auto"));
+        rotor = new RotorHarness(auto, Map.of("upstream.fake.type", "openai", "upstream.fake.baseUrl",
+                upstream.baseUrl(), "upstream.fake.models", "*", "accounts.autoValidateOnAdd", "true")).start();
+        HttpResponse<String> refused = admin("POST", "/admin/accounts",
+                "{\"upstream\":\"fake\",\"apiKey\":\"sk-the-upstream-does-not-know\"}");
+        assertEquals(400, refused.statusCode(), refused.body());
+        assertEquals("invalid_request", json(refused).at("/error/code").asText());
+        assertFalse(refused.body().contains("sk-the-upstream-does-not-know"));
+        assertEquals(0, json(admin("GET", "/admin/accounts", null)).get("data").size(), "nothing was added");
+        assertEquals(201, addFakeStatus("{\"upstream\":\"fake\",\"apiKey\":\"" + API_KEY_CANARY + "\"}"));
+        assertEquals(201, addFakeStatus("{\"upstream\":\"fake\",\"apiKey\":\"sk-unchecked\",\"validate\":false}"),
+                "validate:false skips the check");
+    }
+
+    private int addFakeStatus(String body) {
+        return admin("POST", "/admin/accounts", body).statusCode();
+    }
+
+    @Test
     void aUsersRequestsOnlyEverUseTheAccountsOfItsOwnPool() {
         String defaultAccount = addFakeAccount("default-pool");
         HttpResponse<String> other = admin("POST", "/admin/accounts", "{\"upstream\":\"fake\",\"apiKey\":\""

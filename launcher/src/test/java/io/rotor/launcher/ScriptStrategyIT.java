@@ -100,12 +100,43 @@ class ScriptStrategyIT {
         assertTrue(edited < 2_000, "the edit took " + edited + " ms");
         assertEquals(List.of(ids.get(0), ids.get(0), ids.get(0)), servedBy(3));
 
-        Files.delete(plugins.resolve("last.js"));
-        long deleted = millisUntil(id -> !id.equals(ids.get(0)));
-        assertTrue(deleted < 2_000, "the removal took " + deleted + " ms");
-        // No script: the pool falls back to round-robin, and every request still succeeds.
-        Set<String> rotated = new HashSet<>(servedBy(3));
-        assertEquals(Set.copyOf(ids), rotated);
+        java.util.List<String> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Logger engineLog = java.util.logging.Logger.getLogger(
+                "io.rotor.core.engine.internal.Strategies");
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord record) {
+                logged.add(java.text.MessageFormat.format(record.getMessage(),
+                        record.getParameters() == null ? new Object[0] : record.getParameters()));
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        engineLog.addHandler(capture);
+        try {
+            Files.delete(plugins.resolve("last.js"));
+            long deleted = millisUntil(id -> !id.equals(ids.get(0)));
+            assertTrue(deleted < 2_000, "the removal took " + deleted + " ms");
+            // No script: the pool falls back to round-robin, and every request still succeeds.
+            Set<String> rotated = new HashSet<>(servedBy(3));
+            assertEquals(Set.copyOf(ids), rotated);
+        } finally {
+            engineLog.removeHandler(capture);
+        }
+        assertTrue(logged.contains("strategy 'last' of pool 'default' is not installed; using round-robin"),
+                logged.toString());
+        com.fasterxml.jackson.databind.JsonNode pool = RotorHarness.json(
+                rotor.call("GET", "/admin/pools", RotorHarness.MASTER_KEY, null).body()).at("/data/0");
+        assertEquals("default", pool.get("name").asText());
+        assertEquals("last", pool.get("strategy").asText(), "the pool keeps its setting");
+        assertEquals("round-robin", pool.get("activeStrategy").asText());
+        assertTrue(pool.get("note").asText().contains("last"), pool.toString());
     }
 
     @Test

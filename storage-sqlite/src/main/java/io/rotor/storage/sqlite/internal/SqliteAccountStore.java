@@ -225,7 +225,7 @@ public final class SqliteAccountStore implements AccountStore, AutoCloseable {
         }
     }
 
-    private static SQLiteDataSource dataSource(Path file) {
+    static SQLiteDataSource dataSource(Path file) {
         SQLiteConfig config = new SQLiteConfig();
         config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
         config.setBusyTimeout(BUSY_TIMEOUT_MS);

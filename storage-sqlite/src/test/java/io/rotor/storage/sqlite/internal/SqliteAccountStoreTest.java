@@ -129,6 +129,18 @@ class SqliteAccountStoreTest {
     }
 
     @Test
+    void connectionsWaitForABusyFileAndSyncEveryCommitFully() throws Exception {
+        Path file = dir.resolve("pragmas.db");
+        try (SqliteAccountStore store = new SqliteAccountStore(file);
+                Connection connection = SqliteAccountStore.dataSource(file).getConnection()) {
+            store.putAccount(account("acc_1"));
+            assertEquals("2", query(connection, "PRAGMA synchronous"), "2 is FULL");
+            assertEquals(String.valueOf(SqliteAccountStore.BUSY_TIMEOUT_MS), query(connection, "PRAGMA busy_timeout"));
+            assertEquals("1", query(connection, "PRAGMA foreign_keys"));
+        }
+    }
+
+    @Test
     void runsInWalModeWithOwnerOnlyFiles() throws Exception {
         Path file = dir.resolve("nested/rotor.db");
         try (SqliteAccountStore store = new SqliteAccountStore(file)) {

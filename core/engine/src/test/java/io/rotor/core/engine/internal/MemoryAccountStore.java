@@ -21,6 +21,9 @@ final class MemoryAccountStore implements AccountStore {
     private long revision;
     int runtimeWrites;
     boolean failNextRuntimeWrite;
+    /** When set, a statistics write waits for it while holding the store's lock, as a store stuck on a slow disk. */
+    volatile java.util.concurrent.CountDownLatch runtimeWriteGate;
+    final java.util.concurrent.CountDownLatch runtimeWriteStarted = new java.util.concurrent.CountDownLatch(1);
 
     @Override
     public synchronized StoreSnapshot snapshot() {
@@ -75,6 +78,15 @@ final class MemoryAccountStore implements AccountStore {
 
     @Override
     public synchronized void saveRuntime(Collection<AccountRuntime> runtimes) {
+        java.util.concurrent.CountDownLatch gate = runtimeWriteGate;
+        if (gate != null) {
+            runtimeWriteStarted.countDown();
+            try {
+                gate.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         if (failNextRuntimeWrite) {
             failNextRuntimeWrite = false;
             throw new IllegalStateException("disk full");

@@ -254,4 +254,61 @@ class RotorGatewayTest {
         assertTrue(cooldown >= 30_000 && cooldown < 40_000,
                 "Retry-After: 1 is shorter than cooldownMs, so cooldownMs wins: " + cooldown + " ms");
     }
+
+    @Test
+    void withoutAMasterKeyOneIsGeneratedOnFirstStartPrintedOnceAndStoredOnlyAsAHash() {
+        java.io.PrintStream original = System.out;
+        java.io.ByteArrayOutputStream first = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream second = new java.io.ByteArrayOutputStream();
+        RotorGateway generating;
+        try {
+            System.setOut(new java.io.PrintStream(first, true, StandardCharsets.UTF_8));
+            generating = new RotorGateway(store, new AesGcmSecretCipher(KEY, dir.resolve(".key")),
+                    EngineSettings.from(Map.of()), Clock.systemUTC(), null, true);
+            System.setOut(new java.io.PrintStream(second, true, StandardCharsets.UTF_8));
+            new RotorGateway(store, new AesGcmSecretCipher(KEY, dir.resolve(".key")), EngineSettings.from(Map.of()),
+                    Clock.systemUTC(), null, true);
+        } finally {
+            System.setOut(original);
+        }
+        java.util.regex.Matcher printed = java.util.regex.Pattern.compile("Generated master key \\(shown once, stored"
+                + " only as a hash\\): (rmk-\\S+)").matcher(first.toString(StandardCharsets.UTF_8));
+        assertTrue(printed.find(), first.toString(StandardCharsets.UTF_8));
+        String masterKey = printed.group(1);
+        assertEquals("", second.toString(StandardCharsets.UTF_8), "a second start prints nothing");
+        assertTrue(generating.authenticate("Bearer " + masterKey).isMaster());
+        String stored = store.snapshot().settings().get(RotorGateway.MASTER_KEY_HASH_SETTING);
+        assertTrue(stored != null && !stored.contains(masterKey), "only a hash is stored");
+        assertEquals(ErrorCode.INVALID_API_KEY,
+                assertThrows(RotorException.class, () -> generating.authenticate("Bearer rmk-guess")).code());
+    }
+
+    @Test
+    void requestsAreServedWhileTheStoreIsStuckWritingStatisticsOf10000Accounts() throws Exception {
+        List<NewAccount> many = new java.util.ArrayList<>();
+        for (int i = 0; i < 10_000; i++) {
+            many.add(new NewAccount("openai", null, "k" + i, null, Map.of(Account.SECRET_API_KEY, "sk-" + i), null,
+                    null, null, null, false));
+        }
+        gateway.addAccounts(many);
+        chat(MASTER).close(); // something for the flush to write
+        store.runtimeWriteGate = new java.util.concurrent.CountDownLatch(1);
+        Thread flushing = Thread.ofPlatform().start(gateway::flush);
+        try {
+            assertTrue(store.runtimeWriteStarted.await(30, java.util.concurrent.TimeUnit.SECONDS));
+            // A liveness bound, not a speed target: with the hot path waiting on the store this never ends.
+            org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(60), () -> {
+                for (int i = 0; i < 500; i++) {
+                    chat(MASTER).close();
+                }
+            });
+        } finally {
+            store.runtimeWriteGate.countDown();
+            flushing.join();
+        }
+        store.runtimeWriteGate = null;
+        gateway.flush();
+        long served = store.snapshot().accounts().stream().mapToLong(a -> a.stats().totalRequests()).sum();
+        assertEquals(501, served, "every request served meanwhile was counted and flushed afterwards");
+    }
 }

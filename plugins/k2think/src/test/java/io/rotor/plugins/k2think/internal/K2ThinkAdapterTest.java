@@ -90,6 +90,19 @@ class K2ThinkAdapterTest {
     }
 
     @Test
+    void signsInWithAnAccessTokenFieldOfTheBody() throws Exception {
+        k2.enqueue(signIn("{\"access_token\":\"tok-access\",\"token_type\":\"bearer\"}"));
+        k2.enqueue(json200(COMPLETION));
+
+        try (UpstreamResponse response = adapter.send(chat(false))) {
+            assertEquals(200, response.status());
+        }
+
+        k2.takeRequest();
+        assertEquals("Bearer tok-access", k2.takeRequest().getHeaders().get("Authorization"));
+    }
+
+    @Test
     void signsInWithTheTokenOfASetCookieHeader() throws Exception {
         k2.enqueue(new MockResponse.Builder().code(200).addHeader("Content-Type", "application/json")
                 .addHeader("Set-Cookie", "oauth_session=x; Path=/")
