@@ -145,6 +145,8 @@ class GraalJsRotationStrategyTest {
         "process.env.HOME",
         "quit()",
         "exit(1)",
+        "fetch('http://127.0.0.1:1/')",
+        "new XMLHttpRequest()",
         "Graal.versionGraalVM"})
     void theSandboxRefuses(String probe) {
         GraalJsRotationStrategy probing = strategy(runtime, "probe", """
