@@ -30,9 +30,10 @@ import java.util.function.Function;
  *
  * <p>The client needs the distribution's folder ({@code bundles/}, {@code plugins/}): the one holding the
  * {@code rotor.jar} it was loaded from, or the system property {@code rotor.home}. It opens no port and
- * never generates or prints a master key. One client per store at a time in a process is the rule; CLI
- * commands and a {@code serve} on the same store stay safe, as with two servers. All methods are safe to
- * call from many threads. Close it to stop the engine: statistics are flushed to the store.
+ * never generates or prints a master key. CLI commands and a {@code serve} on the same store stay safe
+ * while it runs, as they do beside a server (two clients in one JVM each boot their own framework; no test
+ * covers that). All methods are safe to call from many threads. Close it to stop the engine: statistics
+ * are flushed to the store.
  */
 public final class RotorClient implements AutoCloseable {
 
