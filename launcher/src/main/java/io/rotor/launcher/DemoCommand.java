@@ -243,7 +243,7 @@ final class DemoCommand implements Callable<Integer> {
         return HexFormat.of().formatHex(random);
     }
 
-    private static void deleteQuietly(Path root) {
+    static void deleteQuietly(Path root) {
         try (Stream<Path> paths = Files.walk(root)) {
             paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
         } catch (IOException e) {

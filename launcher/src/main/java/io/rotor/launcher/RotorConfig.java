@@ -61,6 +61,22 @@ public final class RotorConfig {
         if (chosen == null && Files.isRegularFile(Path.of(DEFAULT_FILE))) {
             chosen = Path.of(DEFAULT_FILE);
         }
+        return build(chosen, overrides);
+    }
+
+    /**
+     * The given settings (the keys of {@code rotor.properties}, {@code ${env:NAME}} interpolated) over the
+     * defaults, without reading any file; relative paths are resolved against the working directory.
+     *
+     * @throws IllegalArgumentException for a bad {@code store} or {@code security.encryptionKey}
+     */
+    public static RotorConfig of(Map<String, String> properties) {
+        PropertiesConfiguration config = new PropertiesConfiguration();
+        properties.forEach(config::setProperty);
+        return build(null, values(config));
+    }
+
+    private static RotorConfig build(Path chosen, Map<String, String> overrides) {
         Map<String, String> values = new LinkedHashMap<>(DEFAULTS);
         Set<String> explicit = new HashSet<>(overrides.keySet());
         Path base = Path.of("").toAbsolutePath();
@@ -112,6 +128,10 @@ public final class RotorConfig {
         } catch (ConfigurationException e) {
             throw new IllegalArgumentException("cannot read config file " + file + ": " + e.getMessage(), e);
         }
+        return values(config);
+    }
+
+    private static Map<String, String> values(PropertiesConfiguration config) {
         Map<String, String> values = new LinkedHashMap<>();
         for (Iterator<String> keys = config.getKeys(); keys.hasNext(); ) {
             String key = keys.next();

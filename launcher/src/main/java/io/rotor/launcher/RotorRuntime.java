@@ -42,8 +42,19 @@ import org.osgi.util.tracker.ServiceTracker;
  */
 public final class RotorRuntime implements AutoCloseable {
 
-    /** What to start: the whole gateway, the engine for a CLI command, or only stores ({@code store migrate}). */
-    public enum Mode { SERVE, CLI, STORES }
+    /**
+     * What to start: the whole gateway, the engine for a CLI command, only stores ({@code store migrate}),
+     * or the engine for an in-process client ({@code EMBEDDED}: no HTTP server, no generated master key,
+     * plugins watched as when serving).
+     */
+    public enum Mode {
+        SERVE, CLI, STORES, EMBEDDED;
+
+        /** Runs until closed, so the plugins folder is watched rather than scanned once. */
+        boolean longRunning() {
+            return this == SERVE || this == EMBEDDED;
+        }
+    }
 
     /** Store bundles are named {@code io.rotor.storage.<store>}; only the selected ones are started. */
     private static final String STORE_BUNDLE_PREFIX = "io.rotor.storage.";
@@ -51,7 +62,7 @@ public final class RotorRuntime implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(RotorRuntime.class.getName());
     private static final Duration SERVICE_TIMEOUT = Duration.ofSeconds(20);
     /** The API version the system bundle exports; keep in step with io.rotor.api's package-info. */
-    private static final String API_PACKAGES = "io.rotor.api;version=0.2.0,"
+    private static final String API_PACKAGES = "io.rotor.api;version=0.3.0,"
             + "org.osgi.service.cm;version=1.6.1,"
             // GraalJS (no bundle) from the class path, for the script strategies bundle; keep in step with graalvm.version.
             + "org.graalvm.polyglot;version=25.4.4,org.graalvm.polyglot.proxy;version=25.4.4,"
@@ -201,7 +212,7 @@ public final class RotorRuntime implements AutoCloseable {
         properties.put("felix.fileinstall.dir",
                 String.join(",", folders.stream().map(Path::toString).toList()));
         // A CLI command lives for seconds: one scan at start is all it needs.
-        properties.put("felix.fileinstall.poll", mode == Mode.SERVE ? "500" : String.valueOf(Integer.MAX_VALUE));
+        properties.put("felix.fileinstall.poll", mode.longRunning() ? "500" : String.valueOf(Integer.MAX_VALUE));
         properties.put("felix.fileinstall.filter", ".*\\.jar");
         properties.put("felix.fileinstall.noInitialDelay", "true");
         properties.put("felix.fileinstall.bundles.new.start", "true");
@@ -273,7 +284,7 @@ public final class RotorRuntime implements AutoCloseable {
             }
         };
         scan.run();
-        if (mode == Mode.SERVE) {
+        if (mode.longRunning()) {
             java.util.concurrent.ScheduledExecutorService timer =
                     java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
                         Thread thread = new Thread(r, "rotor-plugin-check");

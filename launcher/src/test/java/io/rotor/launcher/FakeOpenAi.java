@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -33,6 +34,7 @@ final class FakeOpenAi implements AutoCloseable {
     private final Map<String, AtomicInteger> served = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> received = new ConcurrentHashMap<>();
     private volatile CountDownLatch streamGate = new CountDownLatch(0);
+    private final Semaphore cancelledStreams = new Semaphore(0);
 
     FakeOpenAi() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
@@ -112,18 +114,31 @@ final class FakeOpenAi implements AutoCloseable {
         exchange.getResponseHeaders().add("Content-Type", "text/event-stream");
         exchange.sendResponseHeaders(200, 0);
         OutputStream out = exchange.getResponseBody();
-        out.write(chunk("Hel").getBytes(StandardCharsets.UTF_8));
-        out.flush();
         try {
-            if (!streamGate.await(10, TimeUnit.SECONDS)) {
-                return; // the test never released us: end without [DONE]
+            out.write(chunk("Hel").getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            // While held, an SSE comment every 20 ms: a client that went away makes a write fail.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!streamGate.await(20, TimeUnit.MILLISECONDS)) {
+                if (System.nanoTime() > deadline) {
+                    return; // the test never released us: end without [DONE]
+                }
+                out.write(": held\n\n".getBytes(StandardCharsets.UTF_8));
+                out.flush();
             }
+            out.write((chunk("lo") + "data: [DONE]\n\n").getBytes(StandardCharsets.UTF_8));
+            out.flush();
+        } catch (IOException e) {
+            cancelledStreams.release();
+            throw e;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return;
         }
-        out.write((chunk("lo") + "data: [DONE]\n\n").getBytes(StandardCharsets.UTF_8));
-        out.flush();
+    }
+
+    /** Waits until a stream's client went away while it was being sent; false if none did in time. */
+    boolean awaitCancelledStream(long seconds) throws InterruptedException {
+        return cancelledStreams.tryAcquire(seconds, TimeUnit.SECONDS);
     }
 
     private static String chunk(String content) {

@@ -19,6 +19,7 @@ import io.rotor.api.MetricsExporter;
 import io.rotor.api.NewAccount;
 import io.rotor.api.NewUser;
 import io.rotor.api.PickRequest;
+import io.rotor.api.PoolGateway;
 import io.rotor.api.PoolInfo;
 import io.rotor.api.PoolUpdate;
 import io.rotor.api.RotationStrategy;
@@ -46,6 +47,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -61,9 +63,9 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
  * pools. The request pipeline is {@link #handle}; everything it calls works on memory only, while a
  * background task flushes statistics to the store and picks up changes other processes made.
  */
-@Component(service = {Gateway.class, Admin.class, MetricsExporter.class}, configurationPid = {"rotor", "rotor.engine"},
-        configurationPolicy = ConfigurationPolicy.REQUIRE)
-public final class RotorGateway implements Gateway, Admin, MetricsExporter {
+@Component(service = {Gateway.class, PoolGateway.class, Admin.class, MetricsExporter.class},
+        configurationPid = {"rotor", "rotor.engine"}, configurationPolicy = ConfigurationPolicy.REQUIRE)
+public final class RotorGateway implements Gateway, PoolGateway, Admin, MetricsExporter {
 
     /** Framework property carrying the master key; never passed through Configuration Admin, which persists. */
     public static final String MASTER_KEY_PROPERTY = "rotor.security.masterKey";
@@ -153,10 +155,30 @@ public final class RotorGateway implements Gateway, Admin, MetricsExporter {
 
     @Override
     public ClientResponse handle(ClientRequest clientRequest) {
+        return traced(clientRequest, () -> Requester.of(authenticator.authenticate(clientRequest.authorization())));
+    }
+
+    /** Serves a request from code in this process for a named pool: no key to check (PoolGateway). */
+    @Override
+    public ClientResponse handle(ClientRequest clientRequest, String pool) {
+        return traced(clientRequest, () -> {
+            InputRules.pool(pool);
+            return new Requester(pool == null ? Account.DEFAULT_POOL : pool, null);
+        });
+    }
+
+    /** Whose request it is: the pool it draws on and the user (null for the master key or in-process code). */
+    private record Requester(String pool, String userId) {
+        static Requester of(Caller caller) {
+            return new Requester(caller.pool(), caller.isMaster() ? null : caller.user().id());
+        }
+    }
+
+    private ClientResponse traced(ClientRequest clientRequest, Supplier<Requester> identify) {
         RequestTrace trace = new RequestTrace(clientRequest.requestId());
         metrics.requestStarted();
         try {
-            return serve(clientRequest, trace);
+            return serve(clientRequest, identify.get(), trace);
         } catch (RuntimeException e) {
             metrics.requestEnded();
             ErrorCode code = e instanceof RotorException rotorException ? rotorException.code() : ErrorCode.INTERNAL;
@@ -166,10 +188,9 @@ public final class RotorGateway implements Gateway, Admin, MetricsExporter {
     }
 
     /** The request pipeline, one step per line (DESIGN §2). */
-    private ClientResponse serve(ClientRequest clientRequest, RequestTrace trace) {
-        Caller caller = authenticator.authenticate(clientRequest.authorization());
+    private ClientResponse serve(ClientRequest clientRequest, Requester requester, RequestTrace trace) {
         ParsedRequest parsed = RequestParser.parse(clientRequest.endpoint(), clientRequest.body());
-        PoolPolicy policy = settings.policyFor(registry.poolSettings(caller.pool()));
+        PoolPolicy policy = settings.policyFor(registry.poolSettings(requester.pool()));
         trace.pool = policy.name();
         PoolIndex pool = registry.index(policy.name());
         Eligibility eligible = eligibility(pool.members(), policy, parsed.model());
@@ -179,8 +200,7 @@ public final class RotorGateway implements Gateway, Admin, MetricsExporter {
         List<Outcome> failures = new ArrayList<>();
         int maxRetries = Math.min(policy.maxRetries(), InputRules.MAX_RETRIES_LIMIT);
         for (int attempt = 0; attempt <= maxRetries; attempt++) {
-            String userId = caller.isMaster() ? null : caller.user().id();
-            PickRequest pick = new PickRequest(parsed.model(), userId, policy.name(), attempt);
+            PickRequest pick = new PickRequest(parsed.model(), requester.userId(), policy.name(), attempt);
             Lease lease;
             try {
                 lease = pool.acquire(strategy, policy, pick, eligible.excluding(tried), clock.millis(), clock::millis);

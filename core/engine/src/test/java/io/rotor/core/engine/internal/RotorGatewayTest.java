@@ -157,6 +157,25 @@ class RotorGatewayTest {
     }
 
     @Test
+    void inProcessRequestsNameTheirPoolAndNeedNoKey() throws Exception {
+        String other = gateway.addAccount(new NewAccount("openai", "other", "o", null, Map.of(Account.SECRET_API_KEY, "sk-o"),
+                null, null, null, null, false)).id();
+        add("sk-default");
+        byte[] body = "{\"model\":\"gpt-4o\",\"messages\":[]}".getBytes(StandardCharsets.UTF_8);
+        try (ClientResponse response = gateway.handle(new ClientRequest(Endpoint.CHAT_COMPLETIONS, null, body), "other")) {
+            assertEquals(other, response.headers().get("X-Rotor-Account"));
+        }
+        RotorException empty = assertThrows(RotorException.class,
+                () -> gateway.handle(new ClientRequest(Endpoint.CHAT_COMPLETIONS, null, body), "empty"));
+        assertEquals(ErrorCode.NO_AVAILABLE_ACCOUNTS, empty.code());
+        RotorException malformed = assertThrows(RotorException.class,
+                () -> gateway.handle(new ClientRequest(Endpoint.CHAT_COMPLETIONS, null, body), "../x"));
+        assertEquals(ErrorCode.INVALID_REQUEST, malformed.code());
+        assertEquals("pool", malformed.param());
+        assertEquals(1, adapter.calls.get());
+    }
+
+    @Test
     void statisticsAreFlushedToTheStoreOnlyWhenTheyChanged() throws Exception {
         add("sk-f");
         gateway.flush();
