@@ -349,6 +349,8 @@ class CanarySecretsIT {
         observe("rotate, unknown", admin("POST", "/v1/config/rotate", "{\"apiKey\":\"" + SEED_USER_KEY + "x\"}"));
         HttpResponse<String> served = observe("seed user", rotor.chat(SEED_USER_KEY, GEMINI_MODEL, false));
         assertEquals(200, served.statusCode(), served.body());
+        // The seed's credential names no OAuth client: the configured secret, kept out of Configuration Admin, is used.
+        assertEquals(CONFIG_CLIENT_SECRET, google.lastClientSecret());
         observe("seed user on admin", rotor.call("GET", "/debug/stats", SEED_USER_KEY, null));
     }
 
