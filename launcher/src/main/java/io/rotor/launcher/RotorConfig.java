@@ -101,6 +101,15 @@ public final class RotorConfig {
                 secrets.put(key, value.trim());
             }
         });
+        for (Iterator<Map.Entry<String, String>> it = values.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<String, String> entry = it.next();
+            if (isUpstreamSecret(entry.getKey())) {
+                it.remove();
+                if (entry.getValue() != null && !entry.getValue().isBlank()) {
+                    secrets.put(entry.getKey(), entry.getValue().trim());
+                }
+            }
+        }
         String encryptionKey = secrets.get("security.encryptionKey");
         if (encryptionKey != null && !encryptionKey.matches("[0-9a-fA-F]{64}")) {
             throw new IllegalArgumentException("security.encryptionKey (or ACCOUNT_ENCRYPTION_KEY) must be 64 hex"
@@ -183,6 +192,22 @@ public final class RotorConfig {
     /** Returns the secret setting ({@code security.masterKey}, {@code security.encryptionKey}) or null. */
     String secret(String key) {
         return secrets.get(key);
+    }
+
+    /** The secret settings of upstreams ({@code upstream.NAME.clientSecret}), by key. */
+    Map<String, String> upstreamSecrets() {
+        Map<String, String> upstream = new LinkedHashMap<>();
+        secrets.forEach((key, value) -> {
+            if (isUpstreamSecret(key)) {
+                upstream.put(key, value);
+            }
+        });
+        return upstream;
+    }
+
+    /** An OAuth client secret an operator configured for an upstream is as secret as the master key. */
+    private static boolean isUpstreamSecret(String key) {
+        return key.startsWith("upstream.") && key.endsWith(".clientSecret");
     }
 
     /** True if {@code key} was set in the config file or by an override, not only by a default. */

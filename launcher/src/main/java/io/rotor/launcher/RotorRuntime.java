@@ -110,12 +110,16 @@ public final class RotorRuntime implements AutoCloseable {
         properties.put(Constants.FRAMEWORK_STORAGE, storage.toString());
         properties.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
         properties.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, API_PACKAGES);
-        properties.put("felix.log.level", "1");
+        // These levels may be raised with system properties of the same names (ROTOR_JAVA_OPTS) to debug start-up.
+        properties.put("felix.log.level", System.getProperty("felix.log.level", "1"));
         // Without a LogService, SCR prints component failures (a port in use, …) to the console at this level.
-        properties.put("ds.loglevel", "warn");
+        properties.put("ds.loglevel", System.getProperty("ds.loglevel", "warn"));
         // Secrets travel as framework properties: memory only, unlike Configuration Admin's files.
         putIfSet(properties, "rotor.security.masterKey", config.secret("security.masterKey"));
         putIfSet(properties, "rotor.security.encryptionKey", config.secret("security.encryptionKey"));
+        Map<String, String> upstreamSecrets = config.upstreamSecrets();
+        properties.put("rotor.upstream.secrets", String.join(",", upstreamSecrets.keySet()));
+        upstreamSecrets.forEach((key, value) -> properties.put("rotor.secret." + key, value));
         properties.put("rotor.generateMasterKey", String.valueOf(mode == Mode.SERVE));
         properties.put("rotor.mode", mode.name().toLowerCase());
         List<Path> plugins = mode == Mode.STORES ? List.of() : pluginFolders(config, mode);
@@ -216,7 +220,7 @@ public final class RotorRuntime implements AutoCloseable {
         properties.put("felix.fileinstall.filter", ".*\\.jar");
         properties.put("felix.fileinstall.noInitialDelay", "true");
         properties.put("felix.fileinstall.bundles.new.start", "true");
-        properties.put("felix.fileinstall.log.level", "2");
+        properties.put("felix.fileinstall.log.level", System.getProperty("felix.fileinstall.log.level", "2"));
         properties.put("felix.fileinstall.log.default", "jul");
         if (FILEINSTALL_LOG.getHandlers().length == 0) {
             FILEINSTALL_LOG.setUseParentHandlers(false);
@@ -447,6 +451,11 @@ public final class RotorRuntime implements AutoCloseable {
             }
         }
         return inactive.isEmpty() ? "" : inactive.append(')').toString();
+    }
+
+    /** The framework's cache folder (Configuration Admin keeps its files there); removed by {@link #close}. */
+    Path frameworkStorage() {
+        return storage;
     }
 
     /** Stops every bundle (the engine flushes its statistics) and removes the framework cache. */

@@ -41,6 +41,7 @@ final class FakeGoogle implements AutoCloseable {
     private final AtomicInteger issued = new AtomicInteger();
     private volatile JsonNode lastGenerate;
     private volatile String lastClientId;
+    private volatile String lastClientSecret;
 
     FakeGoogle() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
@@ -89,6 +90,10 @@ final class FakeGoogle implements AutoCloseable {
         return lastClientId;
     }
 
+    String lastClientSecret() {
+        return lastClientSecret;
+    }
+
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
             String path = exchange.getRequestURI().getPath();
@@ -125,6 +130,7 @@ final class FakeGoogle implements AutoCloseable {
                     URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
         }
         lastClientId = fields.get("client_id");
+        lastClientSecret = fields.get("client_secret");
         String refreshToken = fields.get("refresh_token");
         refreshes.computeIfAbsent(String.valueOf(refreshToken), r -> new AtomicInteger()).incrementAndGet();
         if (!"refresh_token".equals(fields.get("grant_type")) || fields.get("client_secret") == null

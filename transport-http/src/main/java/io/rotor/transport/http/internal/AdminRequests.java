@@ -3,6 +3,7 @@ package io.rotor.transport.http.internal;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -75,8 +76,13 @@ final class AdminRequests {
         JsonNode node;
         try {
             node = JSON.readTree(body);
-        } catch (JsonProcessingException e) {
+        } catch (StreamConstraintsException e) {
+            // A limit (nesting depth, number or name length): the message names sizes, never the text.
             throw RotorException.badParam(null, "Malformed JSON in request body: " + e.getOriginalMessage());
+        } catch (JsonProcessingException e) {
+            // Where, not what: Jackson's own message quotes the offending text, which may be a misplaced secret.
+            throw RotorException.badParam(null, "Malformed JSON in request body" + (e.getLocation() == null ? "."
+                    : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + "."));
         } catch (IOException e) {
             throw RotorException.badParam(null, "Unreadable request body.");
         }

@@ -4,6 +4,7 @@ import com.sun.net.httpserver.Headers;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.net.URI;
@@ -62,6 +63,11 @@ final class Http1Connection {
     private int buffered;
     /** When the connection started waiting for a request head, 0 while a request is being served. */
     volatile long idleSince;
+    /** A read started by {@link #watchForHangUp}; the next read takes its result. Only the serving thread touches it. */
+    private Thread readAhead;
+    // Written by the read-ahead thread, read by the serving thread after joining it.
+    private boolean readAheadEnded;
+    private IOException readAheadFailure;
 
     Http1Connection(Socket socket) throws IOException {
         this.socket = socket;
@@ -224,13 +230,55 @@ final class Http1Connection {
         return true;
     }
 
+    /**
+     * Reads ahead on the socket in a virtual thread of its own, to notice a client that leaves while the
+     * serving thread is busy elsewhere (relaying a response from a silent upstream): runs {@code onHangUp}
+     * if the client closes or resets the connection. Bytes that arrive instead (a pipelined request) are
+     * kept for the next read, which waits for this one. Reading the end of the stream as a hang-up is what
+     * nginx does too; a client that half-closes its side to wait for a streamed answer is not served.
+     * Call only when the request has been read whole and the buffer holds nothing unread.
+     */
+    void watchForHangUp(Runnable onHangUp) {
+        if (readAhead != null || position != limit) {
+            return;
+        }
+        readAhead = Thread.ofVirtual().name("rotor-http-hangup-watch").start(() -> {
+            try {
+                readAheadEnded = !fillFromSocket();
+            } catch (IOException e) {
+                readAheadFailure = e;
+            }
+            if (readAheadEnded || readAheadFailure != null) {
+                onHangUp.run();
+            }
+        });
+    }
+
+    /** Waits for a read started by {@link #watchForHangUp} and takes its result: false at the end of the stream. */
+    private boolean joinReadAhead() throws IOException {
+        Thread reader = readAhead;
+        try {
+            reader.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while reading the next request");
+        }
+        readAhead = null;
+        if (readAheadFailure != null) {
+            IOException failure = readAheadFailure;
+            readAheadFailure = null;
+            throw failure;
+        }
+        return !readAheadEnded;
+    }
+
     /** Reads body bytes: from the buffer first, then from the socket. Returns -1 at the end of the stream. */
     int read(byte[] buffer, int offset, int length) throws IOException {
         if (length == 0) {
             return 0;
         }
         if (position == limit) {
-            if (length >= input.length) {
+            if (length >= input.length && readAhead == null) {
                 // A large read goes straight to the caller's array.
                 return in.read(buffer, offset, length);
             }
@@ -267,6 +315,13 @@ final class Http1Connection {
 
     /** Reads more from the socket after the unread bytes; false at the end of the stream. */
     private boolean fill(boolean emptyAllowed) throws IOException {
+        if (readAhead != null) {
+            return joinReadAhead();
+        }
+        return fillFromSocket();
+    }
+
+    private boolean fillFromSocket() throws IOException {
         if (position == limit) {
             position = 0;
             limit = 0;
@@ -385,6 +440,14 @@ final class Http1Connection {
         try {
             socket.shutdownOutput();
             long deadline = System.nanoTime() + LINGER_NANOS;
+            if (readAhead != null) {
+                // A read is already waiting on the socket: let it take what comes, for the same time.
+                readAhead.join(Math.max(1, LINGER_NANOS / 1_000_000));
+                if (readAhead.isAlive()) {
+                    return;
+                }
+                readAhead = null;
+            }
             byte[] sink = new byte[8 * 1024];
             long drained = 0;
             while (drained < LINGER_BYTES) {
@@ -401,6 +464,8 @@ final class Http1Connection {
             }
         } catch (IOException e) {
             // timed out or reset: the client had its chance to read the response
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         } finally {
             close();
         }

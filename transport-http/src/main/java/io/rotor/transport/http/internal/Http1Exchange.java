@@ -42,6 +42,9 @@ final class Http1Exchange extends HttpExchange {
     private int responseCode = -1;
     private boolean closeConnection;
     private boolean closed;
+    /** The thread serving this exchange while it streams a response, for as long as a hang-up should stop it. */
+    private Thread streaming;
+    private boolean hungUp;
 
     Http1Exchange(Http1Connection connection, Http1Connection.Head head, HttpContext context) {
         this.connection = connection;
@@ -152,6 +155,9 @@ final class Http1Exchange extends HttpExchange {
         }
         connection.writeAscii(text.append("\r\n").toString());
         responseBody.start(head ? -1 : framed);
+        if (!head && (framed == 0 || framed == Long.MAX_VALUE) && requestBody.ended) {
+            watchForHangUp();
+        }
         if (framed == -1 || head) {
             connection.flush();
         }
@@ -205,6 +211,27 @@ final class Http1Exchange extends HttpExchange {
         return null;
     }
 
+    /**
+     * While a response of unknown length streams, a client that goes away interrupts the thread serving
+     * it. That thread usually waits on an upstream that may stay silent for minutes; a blocking socket read
+     * on a virtual thread ends at an interrupt (the socket is closed, the upstream sees its connection end),
+     * and so does every other blocking wait, so the upstream call and the account are released at once.
+     */
+    private void watchForHangUp() {
+        synchronized (this) {
+            streaming = Thread.currentThread();
+        }
+        connection.watchForHangUp(this::clientHungUp);
+    }
+
+    private synchronized void clientHungUp() {
+        if (streaming != null) {
+            hungUp = true;
+            closeConnection = true;
+            streaming.interrupt();
+        }
+    }
+
     /** Ends the exchange: completes the response and skips what is left of the request body. */
     @Override
     public void close() {
@@ -212,6 +239,17 @@ final class Http1Exchange extends HttpExchange {
             return;
         }
         closed = true;
+        boolean interrupted;
+        synchronized (this) {
+            streaming = null;
+            interrupted = hungUp;
+        }
+        if (interrupted) {
+            // The interrupt was ours, for this exchange only; the connection ends with it.
+            Thread.interrupted();
+            closeConnection = true;
+            return;
+        }
         try {
             if (responseCode == -1) {
                 // A handler that sent nothing (often because the body was malformed): the client still deserves an answer.

@@ -11,12 +11,16 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -211,6 +215,59 @@ class VirtualThreadHttpServerTest {
             send(socket, "GET /silent HTTP/1.1\r\nHost: x\r\n\r\n");
             String response = readToEnd(socket);
             assertTrue(response.startsWith("HTTP/1.1 500 Internal Server Error\r\n"), response);
+        }
+    }
+
+    /**
+     * A handler that relays a silent upstream (a real socket that never sends) is stopped when its client
+     * hangs up: the upstream sees its connection end within a second, and the handler's thread ends.
+     */
+    @Test
+    void aClientHangingUpMidStreamStopsAHandlerWaitingOnASilentUpstream() throws Exception {
+        try (ServerSocket silentUpstream = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            CountDownLatch handlerEnded = new CountDownLatch(1);
+            AtomicReference<Throwable> handlerSaw = new AtomicReference<>();
+            server.createContext("/relay", exchange -> {
+                try (Socket upstream = new Socket(silentUpstream.getInetAddress(), silentUpstream.getLocalPort())) {
+                    exchange.getRequestBody().readAllBytes();
+                    exchange.sendResponseHeaders(200, 0);
+                    exchange.getResponseBody().write("data: first\n\n".getBytes(StandardCharsets.UTF_8));
+                    exchange.getResponseBody().flush();
+                    upstream.getInputStream().read(); // blocks: the upstream never answers
+                } catch (IOException | RuntimeException e) {
+                    handlerSaw.set(e);
+                } finally {
+                    handlerEnded.countDown();
+                }
+            });
+            Socket client = connect();
+            send(client, "POST /relay HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi");
+            silentUpstream.setSoTimeout(10_000);
+            try (Socket upstreamSide = silentUpstream.accept()) {
+                readUntil(client.getInputStream(), "data: first\n\n");
+                upstreamSide.setSoTimeout(10_000);
+                long hangUp = System.nanoTime();
+                client.close();
+                assertEquals(-1, upstreamSide.getInputStream().read(), "the upstream connection ended");
+                long tookMs = (System.nanoTime() - hangUp) / 1_000_000;
+                assertTrue(tookMs < 1_000, "the upstream connection ended " + tookMs + " ms after the hang-up");
+                assertTrue(handlerEnded.await(5, TimeUnit.SECONDS), "the handler's thread ended");
+                assertTrue(handlerSaw.get() instanceof IOException, String.valueOf(handlerSaw.get()));
+            }
+        }
+    }
+
+    @Test
+    void aStreamedResponseLeavesTheConnectionForTheNextRequestsIncludingPipelinedOnes() throws Exception {
+        try (Socket socket = connect()) {
+            send(socket, "GET /stream HTTP/1.1\r\nHost: x\r\n\r\n");
+            readUntil(socket.getInputStream(), "second\r\n0\r\n\r\n");
+            // The server reads ahead on the connection while it streams; what it read is the next request.
+            send(socket, "GET /stream HTTP/1.1\r\nHost: x\r\n\r\nPOST /a HTTP/1.1\r\nHost: x\r\n"
+                    + "Content-Length: 4\r\nConnection: close\r\n\r\nnext");
+            String responses = readToEnd(socket);
+            assertTrue(responses.contains("6\r\nsecond\r\n0\r\n\r\n"), responses);
+            assertTrue(responses.endsWith("POST /a next"), responses);
         }
     }
 

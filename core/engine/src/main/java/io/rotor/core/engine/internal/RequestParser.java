@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import io.rotor.api.Endpoint;
 import io.rotor.api.RotorException;
 import java.io.IOException;
@@ -68,8 +69,13 @@ final class RequestParser {
             if (parser.nextToken() != null) {
                 throw RotorException.badParam(null, "Unexpected content after the JSON object.");
             }
-        } catch (JsonProcessingException e) {
+        } catch (StreamConstraintsException e) {
+            // A limit (nesting depth, number or name length): the message names sizes, never the text.
             throw RotorException.badParam(null, "Malformed JSON in request body: " + e.getOriginalMessage());
+        } catch (JsonProcessingException e) {
+            // Where, not what: Jackson's own message quotes the offending text, which may be a misplaced secret.
+            throw RotorException.badParam(null, "Malformed JSON in request body" + (e.getLocation() == null ? "."
+                    : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + "."));
         } catch (IOException e) {
             throw RotorException.badParam(null, "Unreadable request body.");
         }

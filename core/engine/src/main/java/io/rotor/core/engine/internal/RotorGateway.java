@@ -69,6 +69,12 @@ public final class RotorGateway implements Gateway, PoolGateway, Admin, MetricsE
 
     /** Framework property carrying the master key; never passed through Configuration Admin, which persists. */
     public static final String MASTER_KEY_PROPERTY = "rotor.security.masterKey";
+    /**
+     * Framework property naming the secret upstream settings ({@code upstream.NAME.clientSecret}, comma
+     * separated), each passed as framework property {@link #UPSTREAM_SECRET_PREFIX} + key, like the master key.
+     */
+    public static final String UPSTREAM_SECRETS_PROPERTY = "rotor.upstream.secrets";
+    public static final String UPSTREAM_SECRET_PREFIX = "rotor.secret.";
     /** Framework property set by {@code serve}: generate and print a master key if none exists. */
     public static final String GENERATE_MASTER_KEY_PROPERTY = "rotor.generateMasterKey";
     static final String MASTER_KEY_HASH_SETTING = "masterKeyHash";
@@ -92,10 +98,27 @@ public final class RotorGateway implements Gateway, PoolGateway, Admin, MetricsE
     @Activate
     public RotorGateway(BundleContext context, Map<String, Object> config, @Reference AccountStore store,
             @Reference SecretCipher cipher) {
-        this(store, cipher, EngineSettings.from(config), Clock.systemUTC(), context.getProperty(MASTER_KEY_PROPERTY),
+        this(store, cipher, EngineSettings.from(withUpstreamSecrets(config, context)), Clock.systemUTC(),
+                context.getProperty(MASTER_KEY_PROPERTY),
                 Boolean.parseBoolean(context.getProperty(GENERATE_MASTER_KEY_PROPERTY)));
         flusher.scheduleWithFixedDelay(sync::flushAndReload, FLUSH_INTERVAL_MS, FLUSH_INTERVAL_MS,
                 TimeUnit.MILLISECONDS);
+    }
+
+    /** The configuration plus the upstream secrets the launcher kept out of Configuration Admin. */
+    private static Map<String, Object> withUpstreamSecrets(Map<String, Object> config, BundleContext context) {
+        String keys = context.getProperty(UPSTREAM_SECRETS_PROPERTY);
+        if (keys == null || keys.isBlank()) {
+            return config;
+        }
+        Map<String, Object> merged = new LinkedHashMap<>(config);
+        for (String key : keys.split(",")) {
+            String value = context.getProperty(UPSTREAM_SECRET_PREFIX + key);
+            if (value != null) {
+                merged.put(key, value);
+            }
+        }
+        return merged;
     }
 
     RotorGateway(AccountStore store, SecretCipher cipher, EngineSettings settings, Clock clock, String masterKey,

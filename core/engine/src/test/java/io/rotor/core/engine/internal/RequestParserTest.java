@@ -1,6 +1,7 @@
 package io.rotor.core.engine.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,6 +9,7 @@ import io.rotor.api.Endpoint;
 import io.rotor.api.ErrorCode;
 import io.rotor.api.RotorException;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class RequestParserTest {
@@ -56,6 +58,18 @@ class RequestParserTest {
         }
         assertEquals(new ParsedRequest("m", false),
                 parse("{\"model\":\"m\",\"x\":" + "[".repeat(255) + "]".repeat(255) + "}"));
+    }
+
+    @Test
+    void malformedJsonIsRefusedWithItsPlaceButWithoutQuotingTheText() {
+        for (String body : List.of("{\"model\":\"m\",\"api_key\": secretToken4Ab9}", "{\"model\": secretToken4Ab9",
+                "{\"model\":\"m\"} secretToken4Ab9", "{\"secretToken4Ab9\u0001\": 1}")) {
+            RotorException refused = refused(body);
+            assertEquals(ErrorCode.INVALID_REQUEST, refused.code());
+            assertFalse(refused.getMessage().contains("secretToken"), refused.getMessage());
+        }
+        assertTrue(refused("{\"model\":\"m\",\n\"api_key\": secretToken4Ab9}").getMessage()
+                .startsWith("Malformed JSON in request body at line 2, column "));
     }
 
     @Test
