@@ -56,7 +56,12 @@ final class KeyRotator {
             throw badRequest("the encryption key is configured (security.encryptionKey or ACCOUNT_ENCRYPTION_KEY):"
                     + " give the new key with --new-key-stdin or --new-key-file F");
         }
-        KeyMaterial target = KeyMaterial.parse(newHexKey, "the new key must be 64 hex characters (32 bytes)");
+        KeyMaterial target;
+        try {
+            target = KeyMaterial.parse(newHexKey, "the new key must be 64 hex characters (32 bytes)");
+        } catch (RotorException e) {
+            throw badRequest(e.getMessage());
+        }
         KeyMaterial old = cipher.configuredKey();
         if (target.id().equals(old.id())) {
             throw badRequest("the new key is the configured key (id " + old.id() + "): give another key");
