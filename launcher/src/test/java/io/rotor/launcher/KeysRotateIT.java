@@ -80,8 +80,8 @@ class KeysRotateIT {
         assertNotEquals(firstKey, finalKey);
         assertEveryAccountUnder(harness, store, new AesGcmSecretCipher(finalKey, dir.resolve("unused")));
         try (Stream<Path> files = Files.list(keyFile.getParent())) {
-            assertTrue(files.noneMatch(f -> f.getFileName().toString().startsWith(".encryption_key.")),
-                    "no .new or .old key file is left");
+            assertTrue(files.map(f -> f.getFileName().toString()).noneMatch(name -> name.startsWith(".encryption_key.")
+                    && !name.endsWith(".lock")), "no .new or .old key file is left");
         }
     }
 

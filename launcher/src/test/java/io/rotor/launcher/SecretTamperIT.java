@@ -92,6 +92,9 @@ class SecretTamperIT {
                     assertEquals(SecretCipher.TAMPERED_REASON, account.get("statusReason").asText(), key);
                 }
                 assertEquals("active", shown.get(ids.get("sk-b")).get("status").asText());
+                Cli.Result table = Cli.run(harness.configFile, "", "accounts", "list");
+                assertTrue(table.out().contains(ids.get("sk-c") + " is invalid: " + SecretCipher.TAMPERED_REASON),
+                        table.out());
                 for (String part : b.secrets().get(Account.SECRET_API_KEY).split(":")) {
                     assertFalse(listed.printed().contains(part), "no ciphertext is shown");
                 }

@@ -71,6 +71,14 @@ public final class SmallDisk implements AutoCloseable {
         remount("ro");
     }
 
+    /**
+     * Remounts read-only unless a file on it is open for writing (Linux refuses: "mount point is busy");
+     * returns whether it did.
+     */
+    public boolean tryReadOnly() throws IOException, InterruptedException {
+        return run("mount", "-o", "remount,ro", path.toString()) == null;
+    }
+
     public void writable() throws IOException, InterruptedException {
         remount("rw");
     }

@@ -411,7 +411,7 @@ public final class AesGcmSecretCipher implements SecretCipher, KeyRotation {
         return file.resolveSibling(file.getFileName() + suffix);
     }
 
-    private static FileAttribute<?>[] ownerOnly(Path path) {
+    static FileAttribute<?>[] ownerOnly(Path path) {
         if (!path.getFileSystem().supportedFileAttributeViews().contains("posix")) {
             return new FileAttribute<?>[0];
         }

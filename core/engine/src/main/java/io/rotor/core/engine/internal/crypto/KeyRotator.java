@@ -8,10 +8,13 @@ import io.rotor.api.RotorException;
 import io.rotor.core.engine.internal.crypto.AesGcmSecretCipher.KeyFiles;
 import io.rotor.core.engine.internal.crypto.AesGcmSecretCipher.KeyMaterial;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -77,6 +80,21 @@ final class KeyRotator {
                     + " and keys rotate generates the new one there; --new-key-stdin and --new-key-file are for"
                     + " a configured key (security.encryptionKey)");
         }
+        // Two rotations at once would each retire the key the other still needs: the second one waits.
+        Path lockFile = AesGcmSecretCipher.sibling(cipher.keyFile(), ".lock");
+        try {
+            Files.createDirectories(lockFile.getParent());
+            try (FileChannel channel = FileChannel.open(lockFile, java.util.Set.of(StandardOpenOption.CREATE,
+                    StandardOpenOption.WRITE), AesGcmSecretCipher.ownerOnly(lockFile));
+                    FileLock lock = channel.lock()) {
+                return rotateKeyFileLocked();
+            }
+        } catch (IOException e) {
+            throw keyFileError("lock " + lockFile, e);
+        }
+    }
+
+    private KeyRotation.Result rotateKeyFileLocked() {
         cipher.refreshKeyFiles();
         KeyFiles files = cipher.keyFiles();
         boolean resumed = files.pending() != null || files.retired() != null;
