@@ -115,6 +115,9 @@ class KeyRotationTest {
             // State 1: .new written, half the accounts moved. State 2: also .old linked. State 3: .new promoted.
             if (state < 3) {
                 Files.writeString(folder.resolve(".encryption_key.new"), NEW_KEY);
+                // What a run killed while writing .new or linking .old leaves behind.
+                Files.writeString(folder.resolve(".encryption_key.new.5e1f.tmp"), "0123");
+                Files.writeString(folder.resolve(".encryption_key.old.tmp"), KEY);
             }
             if (state >= 2) {
                 Files.writeString(folder.resolve(".encryption_key.old"), KEY);

@@ -10,6 +10,7 @@ import io.rotor.core.engine.internal.crypto.AesGcmSecretCipher.KeyMaterial;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -123,9 +124,17 @@ final class KeyRotator {
         cipher.refreshKeyFiles();
         Sweep last = reencrypt(cipher.keyFiles().keys(), target);
         reencrypted += last.reencrypted();
+        Path folder = cipher.keyFile().getParent();
         try {
             Files.deleteIfExists(cipher.retiredFile());
-            AesGcmSecretCipher.forceDirectory(cipher.keyFile().getParent());
+            // Temp files a killed run left behind (a key file half written, a link not yet renamed).
+            try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(folder,
+                    cipher.keyFile().getFileName() + ".*.tmp")) {
+                for (Path leftover : leftovers) {
+                    Files.deleteIfExists(leftover);
+                }
+            }
+            AesGcmSecretCipher.forceDirectory(folder);
         } catch (IOException e) {
             throw keyFileError("delete the old key " + cipher.retiredFile(), e);
         }
