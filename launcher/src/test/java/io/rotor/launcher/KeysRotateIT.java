@@ -42,7 +42,7 @@ class KeysRotateIT {
     private static final String NEW_KEY = "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100";
     /** More than two of the rotation's batches, so a kill can land between them. */
     private static final int ACCOUNTS = 120;
-    private static final int KILLS = Integer.getInteger("rotor.rotateKills", 5);
+    private static final int KILLS = Integer.getInteger("rotor.rotateKills", 3);
 
     @TempDir
     Path dir;
