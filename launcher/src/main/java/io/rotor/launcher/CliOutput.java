@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.rotor.api.Account;
 import io.rotor.api.AccountStats;
+import io.rotor.api.AccountStatus;
 import io.rotor.api.PoolInfo;
 import io.rotor.api.StatsSummary;
 import io.rotor.api.User;
@@ -64,7 +65,11 @@ final class CliOutput {
                         a.weight(), String.join(",", a.tags()));
             }
         }
-        return table.render(accounts.isEmpty() ? "No accounts." : null);
+        List<String> notes = accounts.stream()
+                .filter(a -> a.status() == AccountStatus.INVALID && a.statusReason() != null)
+                .map(a -> a.id() + " is invalid: " + a.statusReason()).toList();
+        String rendered = table.render(accounts.isEmpty() ? "No accounts." : null);
+        return notes.isEmpty() ? rendered : rendered + "\n" + String.join("\n", notes);
     }
 
     /** The seed's {@code accounts-cli stats}: one row per account, then the totals. */

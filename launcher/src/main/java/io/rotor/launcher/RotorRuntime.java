@@ -344,13 +344,26 @@ public final class RotorRuntime implements AutoCloseable {
     }
 
     /**
-     * Refuses to go on when any stored secret does not decrypt: serving, or adding accounts under
-     * another key, would leave a store that no single key can read.
+     * Refuses to go on when a stored secret is under a key we do not have: serving, or adding accounts
+     * under another key, would leave a store that no single key can read. An account whose secret fails
+     * authentication under the right key (altered, or copied from another account) is marked
+     * {@code invalid} instead, with a reason, and never used.
      */
     private static void verifySecrets(AccountStore store, SecretCipher cipher) {
         for (Account account : store.snapshot().accounts()) {
-            for (String ciphertext : account.secrets().values()) {
-                cipher.decrypt(ciphertext, account.id());
+            try {
+                for (String ciphertext : account.secrets().values()) {
+                    cipher.decrypt(ciphertext, account.id(), account.encryptionKeyId());
+                }
+            } catch (RotorException e) {
+                if (e.code() != io.rotor.api.ErrorCode.SECRET_TAMPERED) {
+                    throw e;
+                }
+                LOG.log(System.Logger.Level.WARNING, "account {0} marked invalid: {1}", account.id(), e.getMessage());
+                if (account.status() != io.rotor.api.AccountStatus.INVALID
+                        || !SecretCipher.TAMPERED_REASON.equals(account.statusReason())) {
+                    store.putAccount(account.withStatus(io.rotor.api.AccountStatus.INVALID, SecretCipher.TAMPERED_REASON));
+                }
             }
         }
     }

@@ -6,6 +6,9 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.util.Arrays;
 
 /**
@@ -40,6 +43,32 @@ final class SecretInput {
             return line.trim();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read standard input", e);
+        }
+    }
+
+    /**
+     * Reads a key given with a {@code --…-stdin} flag or a {@code --…-file F} option.
+     *
+     * @return the key, or null if neither was given
+     * @throws IllegalArgumentException if both were given, the file is missing or standard input is empty
+     */
+    String keyFromStdinOrFile(boolean stdinFlag, Path file, String what) {
+        if (stdinFlag && file != null) {
+            throw new IllegalArgumentException("give the " + what + " either on standard input or in a file, not both");
+        }
+        if (stdinFlag) {
+            return stdinLine(what);
+        }
+        if (file == null) {
+            return null;
+        }
+        try {
+            return Files.readString(file, StandardCharsets.UTF_8).trim();
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException(what + " file not found: " + file.toAbsolutePath());
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read the " + what + " file " + file.toAbsolutePath() + ": "
+                    + e.getMessage());
         }
     }
 

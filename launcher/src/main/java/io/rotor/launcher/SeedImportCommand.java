@@ -4,9 +4,6 @@ import io.rotor.api.Account;
 import io.rotor.api.Admin;
 import io.rotor.api.RotorException;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -57,18 +54,9 @@ final class SeedImportCommand implements Callable<Integer> {
     }
 
     private String oldKey() throws IOException {
-        if (oldKeyStdin && oldKeyFile != null) {
-            throw new IllegalArgumentException("give the old key either on standard input or in a file, not both");
-        }
-        if (oldKeyStdin) {
-            return new SecretInput().stdinLine("old key");
-        }
-        if (oldKeyFile != null) {
-            try {
-                return Files.readString(oldKeyFile, StandardCharsets.UTF_8).trim();
-            } catch (NoSuchFileException e) {
-                throw new IllegalArgumentException("old key file not found: " + oldKeyFile.toAbsolutePath());
-            }
+        String given = new SecretInput().keyFromStdinOrFile(oldKeyStdin, oldKeyFile, "old key");
+        if (given != null) {
+            return given;
         }
         String fromEnvironment = System.getenv(OLD_KEY_ENV);
         if (fromEnvironment != null && !fromEnvironment.isBlank()) {

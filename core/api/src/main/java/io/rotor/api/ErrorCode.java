@@ -13,7 +13,10 @@ public enum ErrorCode {
     RATE_LIMIT_EXCEEDED(429, "rate_limit_error", "RATE_LIMIT_EXCEEDED"),
     UPSTREAM_ERROR(502, "upstream_error", "upstream_error"),
     UPSTREAM_TIMEOUT(504, "upstream_error", "upstream_timeout"),
+    /** No key we have can read the secret (a wrong or missing key): nothing can be trusted to decrypt. */
     SECRET_UNREADABLE(500, "server_error", "secret_unreadable"),
+    /** The key is right, but one account's ciphertext fails authentication: altered, or copied from another account. */
+    SECRET_TAMPERED(500, "server_error", "secret_tampered"),
     STORE_ERROR(500, "server_error", "store_error"),
     INTERNAL(500, "server_error", "internal_error");
 

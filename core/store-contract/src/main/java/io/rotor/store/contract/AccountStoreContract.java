@@ -150,6 +150,84 @@ public abstract class AccountStoreContract {
         assertEquals(Map.of("custom", "value", "masterKeyHash", "ef".repeat(32)), snapshot.settings());
     }
 
+    // ---------------------------------------------------------------- a full disk, a read-only folder
+
+    /** An account whose ciphertext is big enough that no write of it fits in space a store kept in reserve. */
+    private static Account bulky(String id) {
+        return account(id).withSecrets(Map.of(Account.SECRET_API_KEY, "QUFB:" + "Q".repeat(400_000) + ":dGFn"), null);
+    }
+
+    @Test
+    void aWriteOnAFullDiskFailsNamingTheFileAndTheCauseAndTheStoreReadsOnAsBefore() throws Exception {
+        try (SmallDisk disk = SmallDisk.mount(dir.resolve("small"), 4L << 20)) {
+            AccountStore store = open(disk.path());
+            try {
+                store.putAccount(account("acc_1"));
+                store.putUser(new User("u1", "a", "h1", null, null));
+                StoreSnapshot before = store.snapshot();
+                disk.fill();
+
+                RotorException e = assertThrows(RotorException.class, () -> store.putAccount(bulky("acc_2")));
+
+                assertEquals(ErrorCode.STORE_ERROR, e.code());
+                assertTrue(e.getMessage().contains(disk.path().toString()), e.getMessage());
+                assertTrue(e.getMessage().contains("No space left on device") || e.getMessage().contains("full"),
+                        e.getMessage());
+                assertEquals(before.accounts(), store.snapshot().accounts());
+                assertEquals(before.users(), store.snapshot().users());
+                RotorException again = assertThrows(RotorException.class, () -> store.putSetting("k", "v"));
+                assertEquals(ErrorCode.STORE_ERROR, again.code());
+                AccountStore reader = open(disk.path());
+                try {
+                    assertEquals(before.accounts(), reader.snapshot().accounts(), "the file on disk is the old one");
+                } finally {
+                    close(reader);
+                }
+                disk.free();
+                store.putAccount(account("acc_3"));
+                assertEquals(List.of("acc_1", "acc_3"), store.snapshot().accounts().stream().map(Account::id).toList());
+            } finally {
+                close(store);
+            }
+        }
+    }
+
+    @Test
+    void aWriteToAReadOnlyFolderFailsNamingTheFileAndTheCauseAndTheStoreReadsOnAsBefore() throws Exception {
+        try (SmallDisk disk = SmallDisk.mount(dir.resolve("small"), 4L << 20)) {
+            AccountStore writer = open(disk.path());
+            writer.putAccount(account("acc_1"));
+            StoreSnapshot before = writer.snapshot();
+            if (!disk.tryReadOnly()) {
+                // The store holds its files open for writing (SQLite), and Linux will not make a busy mount
+                // read-only: reopen it on the read-only folder instead.
+                close(writer);
+                disk.readOnly();
+                writer = open(disk.path());
+            }
+            AccountStore store = writer;
+            try {
+
+                RotorException e = assertThrows(RotorException.class, () -> store.putAccount(account("acc_2")));
+
+                assertEquals(ErrorCode.STORE_ERROR, e.code());
+                assertTrue(e.getMessage().contains(disk.path().toString()), e.getMessage());
+                assertTrue(e.getMessage().toLowerCase(java.util.Locale.ROOT).contains("read-only")
+                        || e.getMessage().toLowerCase(java.util.Locale.ROOT).contains("readonly"), e.getMessage());
+                assertEquals(before.accounts(), store.snapshot().accounts());
+                disk.writable();
+                AccountStore reader = open(disk.path());
+                try {
+                    assertEquals(before.accounts(), reader.snapshot().accounts(), "the file on disk is the old one");
+                } finally {
+                    close(reader);
+                }
+            } finally {
+                close(store);
+            }
+        }
+    }
+
     @Test
     void keepsTimestampsToTheMillisecond() {
         Instant precise = Instant.parse("2026-05-06T07:08:09.123456789Z");

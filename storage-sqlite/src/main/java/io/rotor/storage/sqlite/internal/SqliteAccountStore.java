@@ -44,6 +44,7 @@ import org.osgi.service.metatype.annotations.Designate;
 import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteDataSource;
 import org.sqlite.SQLiteErrorCode;
+import org.sqlite.SQLiteOpenMode;
 
 /**
  * {@link AccountStore} on a SQLite database in WAL mode.
@@ -194,6 +195,10 @@ public final class SqliteAccountStore implements AccountStore, AutoCloseable {
                     if (e instanceof RotorException rotorException) {
                         throw rotorException;
                     }
+                    if (Files.isReadable(file) && !Files.isWritable(file.getParent())) {
+                        connections = openReadOnly(e);
+                        return connections;
+                    }
                     // SQLite does not consult the busy handler for every lock taken while a file is first
                     // opened (the switch to WAL among them), so another process opening the same file at
                     // this moment is waited for here, as long as a write would wait.
@@ -205,6 +210,39 @@ public final class SqliteAccountStore implements AccountStore, AutoCloseable {
                             + describe(e) + "; it was left untouched", e);
                 }
             }
+        }
+    }
+
+    /**
+     * In WAL mode SQLite writes its {@code -shm} file beside the database even to read, so a read-only folder
+     * would stop reads too: open the file as immutable instead, so the data stays readable and every write
+     * fails with SQLite's "attempt to write a readonly database".
+     */
+    private Connections openReadOnly(Exception cause) {
+        SQLiteConfig config = new SQLiteConfig();
+        config.setReadOnly(true);
+        config.setOpenMode(SQLiteOpenMode.OPEN_URI);
+        SQLiteDataSource dataSource = new SQLiteDataSource(config);
+        dataSource.setUrl("jdbc:sqlite:file:" + file.toUri().getRawPath() + "?immutable=1");
+        Connection writer = null;
+        Connection reader = null;
+        try {
+            writer = dataSource.getConnection();
+            int found = SqliteSchema.version(writer);
+            if (found != SqliteSchema.VERSION) {
+                throw new SQLException("its schema (version " + found + ") needs an upgrade to version "
+                        + SqliteSchema.VERSION + ", which a read-only folder does not allow");
+            }
+            reader = dataSource.getConnection();
+            LOG.log(System.Logger.Level.WARNING, "SQLite store {0}: the folder is read-only; reading only,"
+                    + " every write will fail", file);
+            return new Connections(writer, reader, reader.prepareStatement(READ_REVISION));
+        } catch (SQLException e) {
+            closeQuietly(reader);
+            closeQuietly(writer);
+            throw new RotorException(ErrorCode.STORE_ERROR, "cannot open the SQLite store " + file + " in the"
+                    + " read-only folder " + file.getParent() + ": " + describe(e) + " (opening it normally: "
+                    + describe(cause) + "); it was left untouched", e);
         }
     }
 

@@ -116,13 +116,12 @@ final class Administration {
         if (validate) {
             validateNew(upstream, id, request);
         }
-        Map<String, String> encrypted = new LinkedHashMap<>();
-        request.secrets().forEach((field, plain) -> encrypted.put(field, cipher.encrypt(plain, id)));
+        SecretCipher.Sealed sealed = cipher.seal(request.secrets(), id);
         return new Account(id, upstream.name(), pool, request.name(), AccountStatus.ACTIVE, null,
                 request.priority() != null ? request.priority() : 1,
                 request.weight() != null ? request.weight() : 1,
                 request.tags(), request.maxConcurrent() != null ? request.maxConcurrent() : 0,
-                clock.instant(), null, request.email(), encrypted, cipher.keyId(), null, null);
+                clock.instant(), null, request.email(), sealed.secrets(), sealed.keyId(), null, null);
     }
 
     Account importAccount(Account account, Map<String, String> plainSecrets) {
@@ -134,9 +133,8 @@ final class Administration {
         }
         InputRules.pool(account.pool());
         InputRules.name(account.name());
-        Map<String, String> encrypted = new LinkedHashMap<>();
-        plainSecrets.forEach((field, plain) -> encrypted.put(field, cipher.encrypt(plain, account.id())));
-        store.putAccount(account.withSecrets(encrypted, cipher.keyId()));
+        SecretCipher.Sealed sealed = cipher.seal(plainSecrets, account.id());
+        store.putAccount(account.withSecrets(sealed.secrets(), sealed.keyId()));
         sync.reload();
         return live(account.id()).snapshot();
     }
@@ -194,7 +192,10 @@ final class Administration {
             refusal = adapter.validate(new UpstreamCall(upstream, id, account.email(), decrypt(account),
                     Endpoint.MODELS, null, false, new byte[0]));
         } catch (RotorException e) {
-            refusal = "secret cannot be decrypted with the configured key";
+            if (e.code() != ErrorCode.SECRET_TAMPERED) {
+                throw e; // a key this process lacks says nothing about the credential
+            }
+            refusal = SecretCipher.TAMPERED_REASON;
         } catch (IOException e) {
             throw new RotorException(ErrorCode.UPSTREAM_ERROR, "Cannot validate: upstream '" + account.upstream()
                     + "' is unreachable (" + e.getClass().getSimpleName() + ").");
@@ -454,7 +455,8 @@ final class Administration {
 
     Map<String, String> decrypt(Account account) {
         Map<String, String> plain = new HashMap<>();
-        account.secrets().forEach((field, ciphertext) -> plain.put(field, cipher.decrypt(ciphertext, account.id())));
+        account.secrets().forEach((field, ciphertext) ->
+                plain.put(field, cipher.decrypt(ciphertext, account.id(), account.encryptionKeyId())));
         return plain;
     }
 

@@ -353,7 +353,13 @@ public final class RotorGateway implements Gateway, PoolGateway, Admin, MetricsE
         try {
             secrets = lease.account().plainSecrets(administration::decrypt);
         } catch (RotorException e) {
-            return new Outcome.InvalidCredential("secret cannot be decrypted with the configured key");
+            if (e.code() == ErrorCode.SECRET_TAMPERED) {
+                return new Outcome.InvalidCredential(SecretCipher.TAMPERED_REASON);
+            }
+            // A key this server does not have (rotated by the CLI to a key configured elsewhere): not the
+            // account's fault, so it is not marked invalid; the request moves on to another account.
+            LOG.log(System.Logger.Level.WARNING, "account {0} skipped: {1}", account.id(), e.getMessage());
+            return new Outcome.Failed("secret cannot be decrypted with this server's key", false);
         }
         UpstreamCall call = new UpstreamCall(upstream, account.id(), account.email(), secrets,
                 clientRequest.endpoint(), parsed.model(), parsed.stream(), clientRequest.body());

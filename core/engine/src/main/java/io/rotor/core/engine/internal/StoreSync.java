@@ -115,10 +115,10 @@ final class StoreSync {
                 continue;
             }
             try {
-                Map<String, String> upgraded = new LinkedHashMap<>();
-                account.secrets().forEach((field, ciphertext) ->
-                        upgraded.put(field, cipher.encrypt(cipher.decrypt(ciphertext, account.id()), account.id())));
-                Account rewritten = account.withSecrets(upgraded, cipher.keyId());
+                Map<String, String> plain = new LinkedHashMap<>();
+                account.secrets().forEach((field, ciphertext) -> plain.put(field, cipher.decrypt(ciphertext, account.id())));
+                SecretCipher.Sealed upgraded = cipher.seal(plain, account.id());
+                Account rewritten = account.withSecrets(upgraded.secrets(), upgraded.keyId());
                 store.putAccount(rewritten);
                 live.refresh(rewritten);
             } catch (RotorException e) {

@@ -134,7 +134,8 @@ class RotorGatewayTest {
         Account tampered = store.snapshot().accounts().get(0);
         String stolen = tampered.secrets().get(Account.SECRET_API_KEY);
         Account victim = new Account("acc_victim", "openai", null, "v", AccountStatus.ACTIVE, null, 0, 1, null, 0,
-                java.time.Instant.EPOCH, null, null, Map.of(Account.SECRET_API_KEY, stolen), null, null, null);
+                java.time.Instant.EPOCH, null, null, Map.of(Account.SECRET_API_KEY, stolen), tampered.encryptionKeyId(),
+                null, null);
         store.putAccount(victim);
         gateway = gateway(Map.of("rotation.strategy", "priority"));
         try (ClientResponse response = chat(MASTER)) {
@@ -143,6 +144,23 @@ class RotorGatewayTest {
         assertEquals(1, adapter.calls.get(), "the copied ciphertext was never used");
         Account disabled = gateway.accounts().stream().filter(a -> a.id().equals("acc_victim")).findFirst().orElseThrow();
         assertEquals(AccountStatus.INVALID, disabled.status());
+        assertEquals(io.rotor.api.SecretCipher.TAMPERED_REASON, disabled.statusReason());
+    }
+
+    @Test
+    void anAccountUnderAKeyThisServerLacksIsSkippedButNotDisabled() {
+        String good = add("sk-good");
+        io.rotor.api.SecretCipher.Sealed foreign = new AesGcmSecretCipher("0f".repeat(32), dir.resolve(".other"))
+                .seal(Map.of(Account.SECRET_API_KEY, "sk-rotated"), "acc_rotated");
+        store.putAccount(new Account("acc_rotated", "openai", null, "r", AccountStatus.ACTIVE, null, 0, 1, null, 0,
+                java.time.Instant.EPOCH, null, null, foreign.secrets(), foreign.keyId(), null, null));
+        gateway = gateway(Map.of("rotation.strategy", "priority"));
+        try (ClientResponse response = chat(MASTER)) {
+            assertEquals(good, response.headers().get("X-Rotor-Account"));
+        }
+        assertEquals(1, adapter.calls.get(), "the account it cannot decrypt was never sent upstream");
+        Account skipped = gateway.accounts().stream().filter(a -> a.id().equals("acc_rotated")).findFirst().orElseThrow();
+        assertEquals(AccountStatus.ACTIVE, skipped.status());
     }
 
     @Test

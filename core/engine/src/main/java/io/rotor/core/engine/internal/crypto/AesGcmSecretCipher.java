@@ -1,6 +1,8 @@
 package io.rotor.core.engine.internal.crypto;
 
+import io.rotor.api.AccountStore;
 import io.rotor.api.ErrorCode;
+import io.rotor.api.KeyRotation;
 import io.rotor.api.RotorException;
 import io.rotor.api.SecretCipher;
 import java.io.IOException;
@@ -15,15 +17,18 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -42,12 +47,16 @@ import org.osgi.service.component.annotations.ConfigurationPolicy;
  * is generated on the first encryption. There is deliberately no built-in default key: a key
  * shipped in the code would protect nothing.
  */
-@Component(service = SecretCipher.class, configurationPid = "rotor",
+@Component(service = {SecretCipher.class, KeyRotation.class}, configurationPid = "rotor",
         configurationPolicy = ConfigurationPolicy.REQUIRE)
-public final class AesGcmSecretCipher implements SecretCipher {
+public final class AesGcmSecretCipher implements SecretCipher, KeyRotation {
 
     /** Framework property carrying {@code security.encryptionKey} ({@code ACCOUNT_ENCRYPTION_KEY}). */
     public static final String KEY_PROPERTY = "rotor.security.encryptionKey";
+    /** Beside the key file while a rotation is under way: the new key, used for every encryption meanwhile. */
+    static final String PENDING_SUFFIX = ".new";
+    /** Beside the key file at the end of a rotation: the old key, until no secret is left under it. */
+    static final String RETIRED_SUFFIX = ".old";
 
     private static final System.Logger LOG = System.getLogger(AesGcmSecretCipher.class.getName());
     private static final String TRANSFORMATION = "AES/GCM/NoPadding";
@@ -61,9 +70,12 @@ public final class AesGcmSecretCipher implements SecretCipher {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final Path keyFile;
+    private final Path pendingFile;
+    private final Path retiredFile;
     /** The configured key, or null when the key lives in {@link #keyFile}. */
     private final KeyMaterial configuredKey;
-    private volatile FileKey fileKey;
+    /** The key files as last read; null until first needed. */
+    private volatile KeyFiles files;
 
     @Activate
     public AesGcmSecretCipher(BundleContext context, CipherConfiguration config) {
@@ -77,6 +89,8 @@ public final class AesGcmSecretCipher implements SecretCipher {
      */
     public AesGcmSecretCipher(String hexKeyOrNull, Path keyFile) {
         this.keyFile = keyFile.toAbsolutePath().normalize();
+        this.pendingFile = sibling(this.keyFile, PENDING_SUFFIX);
+        this.retiredFile = sibling(this.keyFile, RETIRED_SUFFIX);
         this.configuredKey = hexKeyOrNull == null || hexKeyOrNull.isBlank() ? null
                 : KeyMaterial.parse(hexKeyOrNull, "security.encryptionKey must be 64 hex characters (32 bytes)");
     }
@@ -101,7 +115,20 @@ public final class AesGcmSecretCipher implements SecretCipher {
     public String encrypt(String plaintext, String accountId) {
         Objects.requireNonNull(plaintext, "plaintext");
         Objects.requireNonNull(accountId, "accountId");
+        return seal(keyForEncryption(), plaintext, accountId);
+    }
+
+    @Override
+    public Sealed seal(Map<String, String> plainSecrets, String accountId) {
+        Objects.requireNonNull(accountId, "accountId");
         KeyMaterial key = keyForEncryption();
+        Map<String, String> sealed = new LinkedHashMap<>();
+        plainSecrets.forEach((field, plain) -> sealed.put(field, seal(key, Objects.requireNonNull(plain, field),
+                accountId)));
+        return new Sealed(sealed, key.id());
+    }
+
+    static String seal(KeyMaterial key, String plaintext, String accountId) {
         byte[] iv = new byte[IV_BYTES];
         RANDOM.nextBytes(iv);
         byte[] sealed;
@@ -122,17 +149,14 @@ public final class AesGcmSecretCipher implements SecretCipher {
 
     @Override
     public String decrypt(String ciphertext, String accountId) {
-        KeyMaterial key = currentKey();
-        if (key == null) {
+        String plaintext = openWithAny(knownKeys(), ciphertext, accountId);
+        if (plaintext == null && configuredKey == null && refreshKeyFiles()) {
+            // Another process (the CLI) wrote a key file since it was read.
+            plaintext = openWithAny(knownKeys(), ciphertext, accountId);
+        }
+        if (plaintext == null && knownKeys().isEmpty()) {
             throw new RotorException(ErrorCode.SECRET_UNREADABLE,
                     "no encryption key: set security.encryptionKey or ACCOUNT_ENCRYPTION_KEY, or restore " + keyFile);
-        }
-        String plaintext = open(key, ciphertext, accountId);
-        if (plaintext == null && configuredKey == null && keyFileChanged()) {
-            // Another process (the CLI) replaced the key file since it was read.
-            fileKey = null;
-            key = currentKey();
-            plaintext = key == null ? null : open(key, ciphertext, accountId);
         }
         if (plaintext == null) {
             throw new RotorException(ErrorCode.SECRET_UNREADABLE,
@@ -142,13 +166,54 @@ public final class AesGcmSecretCipher implements SecretCipher {
     }
 
     @Override
+    public String decrypt(String ciphertext, String accountId, String keyId) {
+        if (keyId == null) {
+            return decrypt(ciphertext, accountId);
+        }
+        KeyMaterial key = keyById(knownKeys(), keyId);
+        if (key == null && configuredKey == null && refreshKeyFiles()) {
+            key = keyById(knownKeys(), keyId);
+        }
+        if (key == null) {
+            throw unknownKey(accountId, keyId);
+        }
+        return openOrTampered(key, ciphertext, accountId);
+    }
+
+    /** Opens a ciphertext under the key its account records; failure with the right key means tampering. */
+    static String openOrTampered(KeyMaterial key, String ciphertext, String accountId) {
+        String plaintext = open(key, ciphertext, accountId);
+        if (plaintext == null) {
+            throw new RotorException(ErrorCode.SECRET_TAMPERED, "secret of account " + accountId
+                    + " fails authentication under its key (id " + key.id()
+                    + "): it was altered, or copied from another account");
+        }
+        return plaintext;
+    }
+
+    RotorException unknownKey(String accountId, String keyId) {
+        List<String> known = knownKeys().stream().map(KeyMaterial::id).toList();
+        return new RotorException(ErrorCode.SECRET_UNREADABLE, "secret of account " + accountId
+                + " is encrypted under key id " + keyId + ", which is not " + (configuredKey != null
+                ? "the configured key (id " + configuredKey.id() + ")"
+                : known.isEmpty() ? "available (no key file at " + keyFile + ")"
+                : "in the key file " + keyFile + " (id " + String.join(", ", known) + ")")
+                + ": configure the key it was encrypted with");
+    }
+
+    @Override
     public String keyId() {
-        KeyMaterial key = currentKey();
+        KeyMaterial key = configuredKey != null ? configuredKey : fileKeyForEncryption(false);
         return key == null ? null : key.id();
     }
 
+    @Override
+    public Result rotate(AccountStore store, String newHexKey) {
+        return new KeyRotator(this, store).rotate(newHexKey);
+    }
+
     /** Returns the plaintext, or null for any failure: which one must not show in a message. */
-    private static String open(KeyMaterial key, String ciphertext, String accountId) {
+    static String open(KeyMaterial key, String ciphertext, String accountId) {
         if (ciphertext == null || accountId == null) {
             return null;
         }
@@ -177,78 +242,136 @@ public final class AesGcmSecretCipher implements SecretCipher {
         }
     }
 
-    /** Returns the key in use, reading the key file if needed, or null if there is none yet. */
-    private KeyMaterial currentKey() {
+    static String openWithAny(List<KeyMaterial> keys, String ciphertext, String accountId) {
+        for (KeyMaterial key : keys) {
+            String plaintext = open(key, ciphertext, accountId);
+            if (plaintext != null) {
+                return plaintext;
+            }
+        }
+        return null;
+    }
+
+    static KeyMaterial keyById(List<KeyMaterial> keys, String id) {
+        return keys.stream().filter(key -> key.id().equals(id)).findFirst().orElse(null);
+    }
+
+    /** The configured key, or the keys of the key files (current first, then a rotation's new and old key). */
+    List<KeyMaterial> knownKeys() {
+        if (configuredKey != null) {
+            return List.of(configuredKey);
+        }
+        return keyFiles().keys();
+    }
+
+    KeyMaterial configuredKey() {
+        return configuredKey;
+    }
+
+    Path keyFile() {
+        return keyFile;
+    }
+
+    Path pendingFile() {
+        return pendingFile;
+    }
+
+    Path retiredFile() {
+        return retiredFile;
+    }
+
+    KeyFiles keyFiles() {
+        KeyFiles known = files;
+        if (known == null) {
+            refreshKeyFiles();
+            known = files;
+        }
+        return known;
+    }
+
+    /** Reads the key files again where they changed; returns true if any did. */
+    synchronized boolean refreshKeyFiles() {
+        KeyFiles before = files;
+        KeyFiles after = new KeyFiles(readKeyFile(keyFile, before == null ? null : before.current()),
+                readKeyFile(pendingFile, before == null ? null : before.pending()),
+                readKeyFile(retiredFile, before == null ? null : before.retired()));
+        files = after;
+        return !after.equals(before);
+    }
+
+    private KeyMaterial keyForEncryption() {
         if (configuredKey != null) {
             return configuredKey;
         }
-        FileKey known = fileKey;
-        if (known != null) {
-            return known.key();
-        }
-        synchronized (this) {
-            if (fileKey == null) {
-                fileKey = readKeyFile();
-            }
-            return fileKey == null ? null : fileKey.key();
-        }
+        return fileKeyForEncryption(true);
     }
 
-    private synchronized KeyMaterial keyForEncryption() {
-        KeyMaterial key = currentKey();
-        if (key != null) {
-            return key;
+    /**
+     * The new key of a rotation under way (so nothing is written under a key about to be retired), else
+     * the key file's key, generated first if {@code create} and there is none.
+     */
+    private synchronized KeyMaterial fileKeyForEncryption(boolean create) {
+        // A rotation in another process may have begun or ended: cheap to check, encryptions are rare.
+        refreshKeyFiles();
+        KeyFiles known = files;
+        if (known.pending() != null) {
+            return known.pending().key();
         }
-        byte[] bytes = new byte[KEY_BYTES];
-        RANDOM.nextBytes(bytes);
-        boolean created = createKeyFile(HexFormat.of().formatHex(bytes));
-        Arrays.fill(bytes, (byte) 0);
+        if (known.current() != null || !create) {
+            return known.current() == null ? null : known.current().key();
+        }
+        boolean created = createKeyFile(keyFile, generateHexKey());
         // Read back even when this process wrote it: if another process won the race, its key counts.
-        fileKey = readKeyFile();
-        if (fileKey == null) {
+        refreshKeyFiles();
+        if (files.current() == null) {
             throw new RotorException(ErrorCode.SECRET_UNREADABLE, "encryption key file " + keyFile + " vanished");
         }
         if (created) {
             LOG.log(System.Logger.Level.INFO, "generated a new encryption key in {0} (key id {1}); back it up:"
-                    + " the stored secrets cannot be decrypted without it", keyFile, fileKey.key().id());
+                    + " the stored secrets cannot be decrypted without it", keyFile, files.current().key().id());
         }
-        return fileKey.key();
+        return files.current().key();
     }
 
-    private FileKey readKeyFile() {
+    static String generateHexKey() {
+        byte[] bytes = new byte[KEY_BYTES];
+        RANDOM.nextBytes(bytes);
         try {
-            FileTime modified = Files.readAttributes(keyFile, BasicFileAttributes.class).lastModifiedTime();
-            String text = Files.readString(keyFile, StandardCharsets.US_ASCII);
+            return HexFormat.of().formatHex(bytes);
+        } finally {
+            Arrays.fill(bytes, (byte) 0);
+        }
+    }
+
+    /** Reads a key file unless it is unchanged since {@code known} was read; null if it does not exist. */
+    private static FileKey readKeyFile(Path file, FileKey known) {
+        try {
+            BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
+            List<Object> stamp = Arrays.asList(attributes.fileKey(), attributes.lastModifiedTime(), attributes.size());
+            if (known != null && known.stamp().equals(stamp)) {
+                return known;
+            }
+            String text = Files.readString(file, StandardCharsets.US_ASCII);
             return new FileKey(KeyMaterial.parse(text,
-                    "encryption key file " + keyFile + " must hold 64 hex characters (32 bytes)"), modified);
+                    "encryption key file " + file + " must hold 64 hex characters (32 bytes)"), stamp);
         } catch (NoSuchFileException e) {
             return null;
         } catch (IOException e) {
             throw new RotorException(ErrorCode.SECRET_UNREADABLE,
-                    "cannot read encryption key file " + keyFile + ": " + e.getClass().getSimpleName(), e);
-        }
-    }
-
-    private boolean keyFileChanged() {
-        FileKey known = fileKey;
-        try {
-            return known == null
-                    || !Files.readAttributes(keyFile, BasicFileAttributes.class).lastModifiedTime().equals(known.modified());
-        } catch (IOException e) {
-            return false;
+                    "cannot read encryption key file " + file + ": " + e.getClass().getSimpleName(), e);
         }
     }
 
     /**
-     * Creates the key file with mode 0600, durably and without ever replacing an existing one: the
+     * Creates a key file with mode 0600, durably and without ever replacing an existing one: the
      * key is written to a temp file and hard-linked into place, which fails if another process
      * (the CLI and the server may start together) created the file first.
      *
      * @return true if this call created the file
      */
-    private boolean createKeyFile(String hexKey) {
-        Path directory = keyFile.getParent();
-        Path temp = keyFile.resolveSibling(keyFile.getFileName() + "." + Long.toHexString(RANDOM.nextLong()) + ".tmp");
+    static boolean createKeyFile(Path target, String hexKey) {
+        Path directory = target.getParent();
+        Path temp = sibling(target, "." + Long.toHexString(RANDOM.nextLong()) + ".tmp");
         try {
             Files.createDirectories(directory);
             try (FileChannel channel = FileChannel.open(temp,
@@ -261,13 +384,13 @@ public final class AesGcmSecretCipher implements SecretCipher {
             }
             boolean created;
             try {
-                Files.createLink(keyFile, temp);
+                Files.createLink(target, temp);
                 created = true;
             } catch (FileAlreadyExistsException e) {
                 created = false;
             } catch (UnsupportedOperationException e) {
                 // No hard links on this file system: a rename is atomic too, only not exclusive.
-                Files.move(temp, keyFile, StandardCopyOption.ATOMIC_MOVE);
+                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
                 created = true;
             }
             Files.deleteIfExists(temp);
@@ -280,18 +403,22 @@ public final class AesGcmSecretCipher implements SecretCipher {
                 // The failure below is what matters.
             }
             throw new RotorException(ErrorCode.SECRET_UNREADABLE,
-                    "cannot create encryption key file " + keyFile + ": " + e.getMessage(), e);
+                    "cannot create encryption key file " + target + ": " + e.getMessage(), e);
         }
     }
 
-    private static FileAttribute<?>[] ownerOnly(Path path) {
+    static Path sibling(Path file, String suffix) {
+        return file.resolveSibling(file.getFileName() + suffix);
+    }
+
+    static FileAttribute<?>[] ownerOnly(Path path) {
         if (!path.getFileSystem().supportedFileAttributeViews().contains("posix")) {
             return new FileAttribute<?>[0];
         }
         return new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))};
     }
 
-    private static void forceDirectory(Path directory) throws IOException {
+    static void forceDirectory(Path directory) throws IOException {
         if (System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("windows")) {
             return; // Windows cannot open a directory as a channel.
         }
@@ -301,7 +428,7 @@ public final class AesGcmSecretCipher implements SecretCipher {
     }
 
     /** A key with its fingerprint. */
-    private record KeyMaterial(SecretKeySpec spec, String id) {
+    record KeyMaterial(SecretKeySpec spec, String id) {
 
         static KeyMaterial parse(String hex, String errorMessage) {
             String trimmed = hex.strip();
@@ -326,7 +453,21 @@ public final class AesGcmSecretCipher implements SecretCipher {
         }
     }
 
-    /** The key read from the key file, with the modification time it had then. */
-    private record FileKey(KeyMaterial key, FileTime modified) {
+    /** A key read from a key file, with what identified the file's version then. */
+    record FileKey(KeyMaterial key, List<Object> stamp) {
+    }
+
+    /** The key file, and a rotation's new and old key files; each null when absent. */
+    record KeyFiles(FileKey current, FileKey pending, FileKey retired) {
+
+        List<KeyMaterial> keys() {
+            List<KeyMaterial> keys = new ArrayList<>(3);
+            for (FileKey file : new FileKey[] {current, pending, retired}) {
+                if (file != null) {
+                    keys.add(file.key());
+                }
+            }
+            return keys;
+        }
     }
 }

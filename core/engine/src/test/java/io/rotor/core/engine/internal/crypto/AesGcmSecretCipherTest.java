@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.rotor.api.ErrorCode;
 import io.rotor.api.RotorException;
+import io.rotor.api.SecretCipher;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -20,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import javax.crypto.Cipher;
@@ -137,6 +139,70 @@ class AesGcmSecretCipherTest {
                 assertEquals(ErrorCode.SECRET_UNREADABLE, e.code());
             }
         }
+    }
+
+    @Test
+    void sealEncryptsEverySecretUnderOneKeyAndNamesIt() {
+        AesGcmSecretCipher cipher = cipher(KEY);
+
+        SecretCipher.Sealed sealed = cipher.seal(Map.of("apiKey", PLAINTEXT, "password", "pw"), "acc_1");
+
+        assertEquals(cipher.keyId(), sealed.keyId());
+        assertEquals(PLAINTEXT, cipher.decrypt(sealed.secrets().get("apiKey"), "acc_1", sealed.keyId()));
+        assertEquals("pw", cipher.decrypt(sealed.secrets().get("password"), "acc_1", sealed.keyId()));
+    }
+
+    @Test
+    void aCiphertextUnderAKeyWeDoNotHaveIsUnreadableAndTheMessageNamesItsKeyId() {
+        AesGcmSecretCipher other = cipher(OTHER_KEY);
+        String ciphertext = other.encrypt(PLAINTEXT, "acc_1");
+
+        RotorException e = assertThrows(RotorException.class,
+                () -> cipher(KEY).decrypt(ciphertext, "acc_1", other.keyId()));
+
+        assertEquals(ErrorCode.SECRET_UNREADABLE, e.code());
+        assertTrue(e.getMessage().contains("key id " + other.keyId()), e.getMessage());
+        assertTrue(e.getMessage().contains("configured key (id " + cipher(KEY).keyId() + ")"), e.getMessage());
+        assertNull(e.getCause());
+    }
+
+    @Test
+    void withTheRightKeyACopiedOrBitFlippedCiphertextIsTamperedNotUnreadable() {
+        AesGcmSecretCipher cipher = cipher(KEY);
+        String ciphertext = cipher.encrypt(PLAINTEXT, "acc_1");
+        String[] parts = ciphertext.split(":");
+        byte[] body = Base64.getDecoder().decode(parts[1]);
+        body[body.length - 1] ^= 0x10;
+        String flipped = parts[0] + ":" + Base64.getEncoder().encodeToString(body) + ":" + parts[2];
+
+        RotorException copied = assertThrows(RotorException.class,
+                () -> cipher.decrypt(ciphertext, "acc_2", cipher.keyId()));
+        RotorException altered = assertThrows(RotorException.class,
+                () -> cipher.decrypt(flipped, "acc_1", cipher.keyId()));
+
+        for (RotorException e : List.of(copied, altered)) {
+            assertEquals(ErrorCode.SECRET_TAMPERED, e.code());
+            for (String part : ciphertext.split(":")) {
+                assertFalse(e.getMessage().contains(part));
+            }
+        }
+        assertTrue(copied.getMessage().startsWith("secret of account acc_2 fails authentication under its key"));
+        assertEquals(PLAINTEXT, cipher.decrypt(ciphertext, "acc_1", cipher.keyId()));
+    }
+
+    @Test
+    void aKeyFileCipherFindsTheKeyOfARotationUnderWayByItsId() throws IOException {
+        Path keyFile = dir.resolve(".encryption_key");
+        Files.writeString(keyFile, KEY);
+        AesGcmSecretCipher server = new AesGcmSecretCipher(null, keyFile);
+        assertEquals(cipher(KEY).keyId(), server.keyId());
+        String underNew = cipher(OTHER_KEY).encrypt(PLAINTEXT, "acc_1");
+
+        Files.writeString(keyFile.resolveSibling(".encryption_key.new"), OTHER_KEY);
+
+        assertEquals(PLAINTEXT, server.decrypt(underNew, "acc_1", cipher(OTHER_KEY).keyId()));
+        assertEquals(cipher(OTHER_KEY).keyId(), server.keyId(), "encrypts under the new key while rotating");
+        assertEquals(PLAINTEXT, cipher(OTHER_KEY).decrypt(server.encrypt(PLAINTEXT, "acc_2"), "acc_2"));
     }
 
     @Test
