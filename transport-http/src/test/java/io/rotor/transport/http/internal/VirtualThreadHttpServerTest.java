@@ -209,6 +209,40 @@ class VirtualThreadHttpServerTest {
         }
     }
 
+    /** Slow loris: a head that keeps trickling in is cut off after the idle timeout, however steady the trickle. */
+    @Test
+    void closesAConnectionWhoseHeadTricklesInByteByByte() throws Exception {
+        try (Socket socket = connect()) {
+            byte[] head = "GET /a HTTP/1.1\r\nHost: x\r\nX-Slow: ".getBytes(StandardCharsets.US_ASCII);
+            long start = System.nanoTime();
+            boolean closed = false;
+            try {
+                for (int i = 0; i < 200 && !closed; i++) {
+                    socket.getOutputStream().write(i < head.length ? head[i] : 'a');
+                    socket.getOutputStream().flush();
+                    Thread.sleep(100);
+                    closed = peekClosed(socket);
+                }
+            } catch (java.io.IOException reset) {
+                closed = true;
+            }
+            assertTrue(closed, "the server never closed a connection whose head trickled in for 20 s");
+            assertTrue(System.nanoTime() - start < Duration.ofSeconds(10).toNanos());
+            assertEquals(List.of(), bodies, "nothing reached a handler");
+        }
+    }
+
+    private static boolean peekClosed(Socket socket) throws java.io.IOException {
+        socket.setSoTimeout(1);
+        try {
+            return socket.getInputStream().read() < 0;
+        } catch (java.net.SocketTimeoutException stillOpen) {
+            return false;
+        } finally {
+            socket.setSoTimeout(0);
+        }
+    }
+
     @Test
     void answersA500WhenAHandlerSendsNothing() throws Exception {
         try (Socket socket = connect()) {
