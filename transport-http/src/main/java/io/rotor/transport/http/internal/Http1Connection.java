@@ -115,7 +115,8 @@ final class Http1Connection {
         return -1;
     }
 
-    private static Head parse(String head) throws BadRequest {
+    /** Parses a request head: the text before its blank line, not starting with an empty line. */
+    static Head parse(String head) throws BadRequest {
         int lineEnd = head.indexOf("\r\n");
         String requestLine = lineEnd < 0 ? head : head.substring(0, lineEnd);
         int firstSpace = requestLine.indexOf(' ');

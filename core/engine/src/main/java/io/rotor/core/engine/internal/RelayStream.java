@@ -36,6 +36,10 @@ final class RelayStream extends InputStream {
 
     @Override
     public int read(byte[] buffer, int offset, int length) throws IOException {
+        if (length == 0) {
+            // InputStream's contract; it used to end the stream half-way through the error event (found by fuzzing).
+            return 0;
+        }
         if (pendingError != null) {
             return drainError(buffer, offset, length);
         }

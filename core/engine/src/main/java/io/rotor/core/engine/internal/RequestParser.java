@@ -41,6 +41,7 @@ final class RequestParser {
         }
         String model = null;
         boolean stream = false;
+        boolean streamSeen = false;
         try (JsonParser parser = JSON.createParser(body)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
                 throw RotorException.badParam(null, "The request body must be a JSON object.");
@@ -49,6 +50,10 @@ final class RequestParser {
                 String field = parser.currentName();
                 JsonToken value = parser.nextToken();
                 if ("model".equals(field)) {
+                    if (model != null) {
+                        // Rotor and the upstream could read different models (first or last): refuse, never guess.
+                        throw RotorException.badParam("model", "'model' is given more than once.");
+                    }
                     if (value != JsonToken.VALUE_STRING || parser.getText().isBlank()) {
                         throw RotorException.badParam("model", "'model' must be a non-empty string.");
                     }
@@ -58,6 +63,10 @@ final class RequestParser {
                                 + " characters.");
                     }
                 } else if ("stream".equals(field)) {
+                    if (streamSeen) {
+                        throw RotorException.badParam("stream", "'stream' is given more than once.");
+                    }
+                    streamSeen = true;
                     if (value != JsonToken.VALUE_TRUE && value != JsonToken.VALUE_FALSE && value != JsonToken.VALUE_NULL) {
                         throw RotorException.badParam("stream", "'stream' must be a boolean.");
                     }

@@ -42,6 +42,19 @@ class RequestParserTest {
         assertEquals(ErrorCode.INVALID_REQUEST, refused("").code());
     }
 
+    /** Found by fuzzing: a body naming {@code model} twice was routed by the last one, which the upstream may not read. */
+    @Test
+    void aBodyThatNamesModelOrStreamTwiceIsRefused() {
+        RotorException twoModels = refused("{\"model\":\"cheap\",\"model\":\"costly\"}");
+        assertEquals(ErrorCode.INVALID_REQUEST, twoModels.code());
+        assertEquals("model", twoModels.param());
+        assertEquals("stream", refused("{\"model\":\"m\",\"stream\":false,\"stream\":true}").param());
+        assertEquals("stream", refused("{\"stream\":null,\"model\":\"m\",\"stream\":null}").param());
+        // The same names inside nested objects are the client's business.
+        assertEquals(new ParsedRequest("m", true), parse(
+                "{\"model\":\"m\",\"x\":{\"model\":\"a\",\"model\":\"b\",\"stream\":1},\"stream\":true}"));
+    }
+
     @Test
     void deepNestingIsRefusedWithoutAStackOverflow() {
         String deep = "{\"model\":\"m\",\"x\":" + "[".repeat(100_000) + "]".repeat(100_000) + "}";

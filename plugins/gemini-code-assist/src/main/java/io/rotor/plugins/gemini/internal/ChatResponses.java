@@ -174,6 +174,10 @@ final class ChatResponses {
             int position = 0;
             for (JsonNode candidate : response.path("candidates")) {
                 int index = candidate.path("index").asInt(position++);
+                if (finished.contains(index)) {
+                    // A choice ends once: what Google sends after its finish reason (found by fuzzing) is dropped.
+                    continue;
+                }
                 Turn turn = Turn.of(candidate.path("content").path("parts"), signatures);
                 ObjectNode delta = JSON.createObjectNode();
                 if (started.add(index)) {

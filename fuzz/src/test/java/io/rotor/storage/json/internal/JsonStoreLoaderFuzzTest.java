@@ -1,0 +1,56 @@
+package io.rotor.storage.json.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import io.rotor.api.ErrorCode;
+import io.rotor.api.RotorException;
+import io.rotor.api.StoreSnapshot;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The JSON store's loader, given any file content. It loads, or refuses with {@code store_error} without
+ * quoting the file's secrets; what it loads survives a write: a store that then records one setting reads
+ * back the same accounts, users and pools.
+ */
+class JsonStoreLoaderFuzzTest {
+
+    /** The seed file's password ciphertext, as the seeds hold it: no message may quote it. */
+    private static final String SECRET = "c2VjcmV0Y2lwaGVydGV4dA";
+    private static final Path FILE;
+
+    static {
+        try {
+            FILE = Files.createTempDirectory("rotor-fuzz-json").resolve("accounts.json");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @FuzzTest(maxDuration = "30s")
+    void loadsOrRefusesAndWhatLoadsSurvivesAWrite(byte[] content) throws IOException {
+        Files.write(FILE, content);
+        StoreSnapshot loaded;
+        try {
+            loaded = new JsonAccountStore(FILE).snapshot();
+        } catch (RotorException refused) {
+            assertEquals(ErrorCode.STORE_ERROR, refused.code(), refused::getMessage);
+            assertFalse(String.valueOf(refused.getMessage()).contains(SECRET), "the refusal quotes a secret");
+            return;
+        }
+        new JsonAccountStore(FILE).putSetting("fuzzWrite", "1");
+        StoreSnapshot reread = new JsonAccountStore(FILE).snapshot();
+        assertEquals(loaded.accounts(), reread.accounts());
+        assertEquals(loaded.users(), reread.users());
+        assertEquals(loaded.pools(), reread.pools());
+        Map<String, String> settings = new HashMap<>(loaded.settings());
+        settings.put("fuzzWrite", "1");
+        assertEquals(settings, reread.settings());
+    }
+}
