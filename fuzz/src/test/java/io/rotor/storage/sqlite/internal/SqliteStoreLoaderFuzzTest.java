@@ -88,33 +88,19 @@ class SqliteStoreLoaderFuzzTest {
             }
         }
         StoreSnapshot loaded;
-        SqliteAccountStore store = new SqliteAccountStore(FILE);
-        try {
+        try (SqliteAccountStore store = new SqliteAccountStore(FILE)) {
             loaded = store.snapshot();
+            store.putSetting("fuzzWrite", "1");
         } catch (RotorException refused) {
+            // A hand edit the loader refuses, or a constraint the next write checks: store_error, never otherwise.
             assertEquals(ErrorCode.STORE_ERROR, refused.code(), refused::getMessage);
             return;
-        } finally {
-            store.close();
         }
-        SqliteAccountStore writer = new SqliteAccountStore(FILE);
-        try {
-            writer.putSetting("fuzzWrite", "1");
-        } catch (RotorException refused) {
-            // A hand-made row can break a constraint the next write checks; said as store_error, never otherwise.
-            assertEquals(ErrorCode.STORE_ERROR, refused.code(), refused::getMessage);
-            return;
-        } finally {
-            writer.close();
-        }
-        SqliteAccountStore reader = new SqliteAccountStore(FILE);
-        try {
+        try (SqliteAccountStore reader = new SqliteAccountStore(FILE)) {
             StoreSnapshot reread = reader.snapshot();
             assertEquals(loaded.accounts(), reread.accounts());
             assertEquals(loaded.users(), reread.users());
             assertEquals(loaded.pools(), reread.pools());
-        } finally {
-            reader.close();
         }
     }
 

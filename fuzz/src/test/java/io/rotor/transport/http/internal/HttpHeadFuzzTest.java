@@ -34,8 +34,6 @@ class HttpHeadFuzzTest {
         } catch (Http1Connection.BadRequest refused) {
             assertTrue(REFUSALS.contains(refused.status), () -> "refused with " + refused.status);
             assertNotNull(refused.getMessage());
-            assertFalse(refused.getMessage().contains(head.length() > 16 ? head : "\u0000\u0000"),
-                    "a refusal does not quote the request");
             return;
         }
         assertTrue(parsed.protocol().equals("HTTP/1.1") || parsed.protocol().equals("HTTP/1.0"));

@@ -11,7 +11,6 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.rotor.api.ErrorCode;
 import io.rotor.api.RotorException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Base64;
 import java.util.Set;
 

@@ -128,4 +128,18 @@ class ChatResponsesTest {
         assertEquals("stop", end.get(0).at("/choices/0/finish_reason").asText());
         assertFalse(end.get(0).has("usage"));
     }
+
+    /** Found by fuzzing: a second finish reason for a choice made a second finishing chunk. */
+    @Test
+    void aChoiceFinishesOnceWhateverComesAfterItsFinishReason() {
+        ChatResponses.StreamTranslator translator = new ChatResponses.StreamTranslator("id", "m", 1, false, signatures);
+        ArrayNode first = translator.event(json("{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"a\"}]},"
+                + "\"finishReason\":\"MAX_TOKENS\"}]}"));
+        ArrayNode after = translator.event(json("{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"b\"}]},"
+                + "\"finishReason\":\"STOP\"}]}"));
+
+        assertEquals("length", first.get(0).at("/choices/0/finish_reason").asText());
+        assertEquals(0, after.size());
+        assertEquals(0, translator.end().size());
+    }
 }
