@@ -100,6 +100,7 @@ public final class RotorRuntime implements AutoCloseable {
     }
 
     private static RotorRuntime start(RotorConfig config, Mode mode, List<String> stores) {
+        Main.awaitLogging();
         Path storage;
         try {
             storage = Files.createTempDirectory("rotor-felix-");

@@ -7,6 +7,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.function.IntSupplier;
 import java.util.stream.Stream;
 
 /** Runs a CLI command in-process as an operator would, capturing what it prints. */
@@ -31,6 +32,11 @@ final class Cli {
     static Result run(Path config, String stdin, String... args) {
         String[] all = config == null ? args
                 : Stream.concat(Arrays.stream(args), Stream.of("--config", config.toString())).toArray(String[]::new);
+        return capture(stdin, () -> Main.run(all));
+    }
+
+    /** Runs {@code command} with {@code stdin} as standard input, capturing what it prints. */
+    static Result capture(String stdin, IntSupplier command) {
         PrintStream originalOut = System.out;
         PrintStream originalErr = System.err;
         InputStream originalIn = System.in;
@@ -40,7 +46,7 @@ final class Cli {
         System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
         System.setIn(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
         try {
-            int code = Main.run(all);
+            int code = command.getAsInt();
             return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
         } finally {
             System.setOut(originalOut);

@@ -4,6 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import java.nio.file.Path;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -35,5 +40,35 @@ class CommandLineTest {
         assertTrue(result.err().startsWith("rotor: "), result.err());
         assertEquals(1, result.err().strip().lines().count(), result.err());
         assertTrue(result.err().contains("--help"), result.err());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"serve", "serve --config rotor.properties", "serve --config=conf/rotor.properties"})
+    void aPlainServeSkipsPicocliAndReadsTheSameConfigFile(String command) {
+        ServeCommand plain = Main.plainServe(command.split(" "));
+        assertNotNull(plain, command);
+        String[] words = command.split("[ =]");
+        assertEquals(words.length == 1 ? null : Path.of(words[2]), plain.config.file);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"serve --help", "serve --version", "serve --config", "serve --config=", "serve --config -h",
+            "serve --config a b", "serve extra", "accounts list", "serve --config=a --config=b"})
+    void anythingElseIsLeftToPicocli(String command) {
+        assertNull(Main.plainServe(command.split(" ")), command);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"--config", "serve --config"})
+    void aPlainServeOfAMissingConfigFileFailsAsPicocliWould(String command, @TempDir Path folder) {
+        String missing = folder.resolve("missing.properties").toString();
+        String[] args = (command + " " + missing).split(" ");
+        Cli.Result plain = Cli.run(null, "", args);
+        Cli.Result throughPicocli = Cli.capture("", () -> Main.withPicocli(new String[] {"serve", "--config", missing}));
+        assertEquals(1, plain.exitCode(), plain.toString());
+        assertEquals("", plain.out());
+        assertTrue(plain.err().startsWith("rotor: "), plain.err());
+        assertEquals(1, plain.err().strip().lines().count(), plain.err());
+        assertEquals(throughPicocli.toString(), plain.toString());
     }
 }

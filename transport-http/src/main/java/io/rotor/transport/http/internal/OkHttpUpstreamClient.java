@@ -12,6 +12,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -41,7 +43,7 @@ import org.osgi.service.component.annotations.Deactivate;
  * {@link SocketTimeoutException} a socket timeout would have thrown.
  */
 @Component(service = UpstreamHttp.class, configurationPid = "rotor",
-        configurationPolicy = ConfigurationPolicy.REQUIRE)
+        configurationPolicy = ConfigurationPolicy.REQUIRE, immediate = true)
 public final class OkHttpUpstreamClient implements UpstreamHttp {
 
     // OkHttp's defaults (5 idle connections, 5 requests per host) suit a mobile app, not a gateway
@@ -58,7 +60,7 @@ public final class OkHttpUpstreamClient implements UpstreamHttp {
     private static final byte[] NO_BYTES = new byte[0];
 
     private final ExecutorService dispatcherExecutor;
-    private final OkHttpClient client;
+    private final CompletableFuture<OkHttpClient> client;
     private final long readTimeoutMs;
     private final Set<Watched> waiting = ConcurrentHashMap.newKeySet();
     private final Map<URI, HttpUrl> urls = new ConcurrentHashMap<>();
@@ -69,24 +71,40 @@ public final class OkHttpUpstreamClient implements UpstreamHttp {
     @Activate
     public OkHttpUpstreamClient(UpstreamClientConfiguration config) {
         dispatcherExecutor = Executors.newVirtualThreadPerTaskExecutor();
-        Dispatcher dispatcher = new Dispatcher(dispatcherExecutor);
-        dispatcher.setMaxRequests(MAX_ASYNC_REQUESTS);
-        dispatcher.setMaxRequestsPerHost(MAX_ASYNC_REQUESTS);
         readTimeoutMs = config.upstream_readTimeoutMs();
-        client = new OkHttpClient.Builder()
-                .dispatcher(dispatcher)
-                .connectionPool(new ConnectionPool(MAX_IDLE_CONNECTIONS, KEEP_ALIVE.toMillis(), TimeUnit.MILLISECONDS))
-                .connectTimeout(Duration.ofMillis(config.upstream_connectTimeoutMs()))
-                .readTimeout(Duration.ZERO)
-                .writeTimeout(Duration.ofMillis(readTimeoutMs))
-                .build();
+        // Building the client loads the JDK's trust store and OkHttp's own classes, a quarter of a second
+        // on a cold JVM: it happens beside the rest of start-up (this component starts as soon as the
+        // configuration is there), and the first call waits for it if it must.
+        client = CompletableFuture.supplyAsync(() -> build(config.upstream_connectTimeoutMs()),
+                task -> Thread.ofPlatform().name("rotor-upstream-client-start").daemon().start(task));
         watchdog = readTimeoutMs <= 0 ? null
                 : Thread.ofPlatform().name("rotor-upstream-read-timeout").daemon().start(this::watch);
     }
 
+    private OkHttpClient build(long connectTimeoutMs) {
+        Dispatcher dispatcher = new Dispatcher(dispatcherExecutor);
+        dispatcher.setMaxRequests(MAX_ASYNC_REQUESTS);
+        dispatcher.setMaxRequestsPerHost(MAX_ASYNC_REQUESTS);
+        return new OkHttpClient.Builder()
+                .dispatcher(dispatcher)
+                .connectionPool(new ConnectionPool(MAX_IDLE_CONNECTIONS, KEEP_ALIVE.toMillis(), TimeUnit.MILLISECONDS))
+                .connectTimeout(Duration.ofMillis(connectTimeoutMs))
+                .readTimeout(Duration.ZERO)
+                .writeTimeout(Duration.ofMillis(readTimeoutMs))
+                .build();
+    }
+
+    private OkHttpClient client() {
+        try {
+            return client.join();
+        } catch (CompletionException e) {
+            throw new IllegalStateException("the upstream HTTP client could not start: " + e.getCause(), e.getCause());
+        }
+    }
+
     @Override
     public UpstreamResponse execute(HttpCall httpCall) throws IOException {
-        Call call = client.newCall(toRequest(httpCall));
+        Call call = client().newCall(toRequest(httpCall));
         Watched watched = new Watched(call);
         Response response;
         watched.waitStarts();
@@ -134,8 +152,9 @@ public final class OkHttpUpstreamClient implements UpstreamHttp {
         if (watchdog != null) {
             watchdog.interrupt();
         }
-        client.dispatcher().cancelAll();
-        client.connectionPool().evictAll();
+        OkHttpClient started = client();
+        started.dispatcher().cancelAll();
+        started.connectionPool().evictAll();
         dispatcherExecutor.shutdownNow();
     }
 
