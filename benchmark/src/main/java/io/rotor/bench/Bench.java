@@ -67,6 +67,9 @@ public final class Bench {
     private InetSocketAddress rotor;
     private Processes.Running rotorProcess;
     private Processes.Running fakeProcess;
+    private Processes.Running relayProcess;
+    /** The bare TCP relay in front of the fake: what one more hop costs, the floor under any gateway. */
+    private InetSocketAddress relay;
 
     /** What the command line asked for. */
     record Options(boolean quick, boolean profile, boolean peers, Path root, Path out, List<String> phases) {
@@ -164,6 +167,8 @@ public final class Bench {
         fakeProcess = Processes.startFake(work.resolve("fake-upstream.log"), port);
         fakePort = port[0];
         fake = new InetSocketAddress(InetAddress.getLoopbackAddress(), fakePort);
+        relayProcess = Processes.startRelay(fakePort, work.resolve("relay.log"), port);
+        relay = new InetSocketAddress(InetAddress.getLoopbackAddress(), port[0]);
         rotor = new InetSocketAddress(InetAddress.getLoopbackAddress(), Processes.freePort());
         writeConfig();
 
@@ -290,7 +295,9 @@ public final class Bench {
         for (int i = 0; i < options.rounds(3, 2); i++) {
             Load.closedLoop(rotor, new byte[][] {through}, CONNECTIONS, options.round(2, 1.5));
             Load.closedLoop(fake, new byte[][] {direct}, CONNECTIONS, options.round(1, 0.5));
+            Load.closedLoop(relay, new byte[][] {direct}, CONNECTIONS, options.round(1, 0.5));
         }
+        Load.fixedRate(relay, direct, LATENCY_RATE, options.round(1, 0.5), Load.histogram());
         Load.fixedRate(rotor, through, LATENCY_RATE, options.round(2, 1), Load.histogram());
     }
 
@@ -346,27 +353,38 @@ public final class Bench {
         say("Latency at one request in flight, %d req/s fixed rate, %d × %.1f s alternating…", LATENCY_RATE, rounds,
                 round.toMillis() / 1000.0);
         Histogram directLatency = Load.histogram();
+        Histogram relayLatency = Load.histogram();
         Histogram rotorLatency = Load.histogram();
         long errors = 0;
         for (int i = 0; i < rounds; i++) {
-            boolean directFirst = i % 2 == 0;
-            errors += directFirst ? Load.fixedRate(fake, direct, LATENCY_RATE, round, directLatency) : 0;
-            errors += Load.fixedRate(rotor, through, LATENCY_RATE, round, rotorLatency);
-            errors += directFirst ? 0 : Load.fixedRate(fake, direct, LATENCY_RATE, round, directLatency);
+            // Each of the three goes first, second and third in turn.
+            for (int j = 0; j < 3; j++) {
+                switch ((i + j) % 3) {
+                    case 0 -> errors += Load.fixedRate(fake, direct, LATENCY_RATE, round, directLatency);
+                    case 1 -> errors += Load.fixedRate(relay, direct, LATENCY_RATE, round, relayLatency);
+                    default -> errors += Load.fixedRate(rotor, through, LATENCY_RATE, round, rotorLatency);
+                }
+            }
         }
         Map<String, Object> latency = new LinkedHashMap<>();
         latency.put("ratePerSecond", LATENCY_RATE);
         latency.put("samplesEach", rotorLatency.getTotalCount());
         latency.put("errors", errors);
         latency.put("direct", percentiles(directLatency));
+        latency.put("relay", percentiles(relayLatency));
         latency.put("rotor", percentiles(rotorLatency));
         Map<String, Double> added = added(directLatency, rotorLatency);
+        Map<String, Double> relayAdded = added(directLatency, relayLatency);
         latency.put("added", added);
+        latency.put("relayAdded", relayAdded);
         results.put("latencyOneInFlight", latency);
         table.add(new Row("added latency, 1 in flight: p50 / p99 / p99.9",
                 String.format(Locale.ROOT, "%.3f / %.3f / %.3f ms", added.get("p50Ms"), added.get("p99Ms"),
                         added.get("p999Ms")),
                 "p50 ≤ 0.15, p99 ≤ 0.5 ms", added.get("p50Ms") <= 0.15 && added.get("p99Ms") <= 0.5));
+        table.add(new Row("  the same, bare TCP relay (floor for any proxy)",
+                String.format(Locale.ROOT, "%.3f / %.3f / %.3f ms", relayAdded.get("p50Ms"), relayAdded.get("p99Ms"),
+                        relayAdded.get("p999Ms")), "", null));
     }
 
     private void throughput(byte[] direct, byte[] through) throws Exception {
@@ -376,33 +394,42 @@ public final class Bench {
                 round.toMillis() / 1000.0);
         CpuClock cpu = new CpuClock();
         long directCount = 0;
+        long relayCount = 0;
         long rotorCount = 0;
         long errors = 0;
         Histogram rotorLatency = Load.histogram();
         Map<String, Double> directCpu = new LinkedHashMap<>();
+        Map<String, Double> relayCpu = new LinkedHashMap<>();
         Map<String, Double> rotorCpu = new LinkedHashMap<>();
         for (int i = 0; i < rounds; i++) {
             cpu.lap();
             Load.Throughput d = Load.closedLoop(fake, new byte[][] {direct}, CONNECTIONS, round);
             directCpu = cpu.lap();
+            Load.Throughput bare = Load.closedLoop(relay, new byte[][] {direct}, CONNECTIONS, round);
+            relayCpu = cpu.lap();
             Load.Throughput r = Load.closedLoop(rotor, new byte[][] {through}, CONNECTIONS, round);
             rotorCpu = cpu.lap();
             directCount += d.requests();
+            relayCount += bare.requests();
             rotorCount += r.requests();
-            errors += d.errors() + r.errors();
+            errors += d.errors() + bare.errors() + r.errors();
             rotorLatency.add(r.latency());
         }
         double seconds = rounds * round.toNanos() / 1e9;
         double directRps = directCount / seconds;
+        double relayRps = relayCount / seconds;
         double rotorRps = rotorCount / seconds;
         Map<String, Object> throughput = new LinkedHashMap<>();
         throughput.put("connections", CONNECTIONS);
         throughput.put("directRps", directRps);
         throughput.put("rotorRps", rotorRps);
         throughput.put("ratio", rotorRps / directRps);
+        throughput.put("relayRps", relayRps);
+        throughput.put("relayRatio", relayRps / directRps);
         throughput.put("errors", errors);
         throughput.put("rotorServiceTime", percentiles(rotorLatency));
         throughput.put("cpuShareDirectRound", directCpu);
+        throughput.put("cpuShareRelayRound", relayCpu);
         throughput.put("cpuShareRotorRound", rotorCpu);
         results.put("throughput", throughput);
         table.add(new Row("fake upstream's ceiling: direct, " + CONNECTIONS + " connections",
@@ -410,8 +437,10 @@ public final class Bench {
         table.add(new Row("saturated throughput through Rotor / direct",
                 String.format(Locale.ROOT, "%.2f (%,.0f req/s)", rotorRps / directRps, rotorRps), "≥ 0.5",
                 rotorRps / directRps >= 0.5));
-        say("  direct %,.0f req/s, Rotor %,.0f req/s; last rounds' CPU: direct %s, Rotor %s", directRps, rotorRps,
-                directCpu, rotorCpu);
+        table.add(new Row("  the same, bare TCP relay (floor for any proxy)",
+                String.format(Locale.ROOT, "%.2f (%,.0f req/s)", relayRps / directRps, relayRps), "", null));
+        say("  direct %,.0f req/s, bare relay %,.0f req/s, Rotor %,.0f req/s; last rounds' CPU: direct %s, relay %s,"
+                + " Rotor %s", directRps, relayRps, rotorRps, directCpu, relayCpu, rotorCpu);
     }
 
     private void sse(String userKey) throws Exception {
@@ -781,6 +810,9 @@ public final class Bench {
         if (fakeProcess != null) {
             fakeProcess.close();
         }
+        if (relayProcess != null) {
+            relayProcess.close();
+        }
         try (Stream<Path> paths = Files.walk(work)) {
             paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
         } catch (IOException e) {
@@ -836,6 +868,7 @@ public final class Bench {
             share.put("client", Math.round((ticks[0] - last[0]) / wallTicks * 1000) / 1000.0);
             share.put("fake", Math.round((ticks[1] - last[1]) / wallTicks * 1000) / 1000.0);
             share.put("rotor", Math.round((ticks[2] - last[2]) / wallTicks * 1000) / 1000.0);
+            share.put("relay", Math.round((ticks[3] - last[3]) / wallTicks * 1000) / 1000.0);
             wall = now;
             last = ticks;
             return share;
@@ -843,7 +876,8 @@ public final class Bench {
 
         private long[] ticks() {
             return new long[] {cpuTicks(ProcessHandle.current().pid()), cpuTicks(fakeProcess.pid()),
-                    rotorProcess == null ? 0 : cpuTicks(rotorProcess.pid())};
+                    rotorProcess == null ? 0 : cpuTicks(rotorProcess.pid()),
+                    relayProcess == null ? 0 : cpuTicks(relayProcess.pid())};
         }
     }
 

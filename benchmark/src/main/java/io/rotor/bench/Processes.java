@@ -51,16 +51,28 @@ final class Processes {
 
     /** Starts the fake upstream in a JVM of its own and returns it with its port. */
     static Running startFake(Path log, int[] port) throws IOException {
-        List<String> command = List.of(java(), "-XX:+UseSerialGC", "-Xms64m", "-Xmx512m", "-XX:+AlwaysPreTouch",
-                "-cp", System.getProperty("java.class.path"), FakeUpstream.class.getName());
+        return startHelper(FakeUpstream.class, "fake-upstream listening on ", log, port);
+    }
+
+    /** Starts the bare TCP relay to {@code targetPort} in a JVM of its own and returns it with its port. */
+    static Running startRelay(int targetPort, Path log, int[] port) throws IOException {
+        return startHelper(Relay.class, "relay listening on ", log, port, Integer.toString(targetPort));
+    }
+
+    /** Starts one of the benchmark's own programs, which announces its port on its first line. */
+    private static Running startHelper(Class<?> main, String announcement, Path log, int[] port, String... args)
+            throws IOException {
+        List<String> command = new ArrayList<>(List.of(java(), "-XX:+UseSerialGC", "-Xms64m", "-Xmx512m",
+                "-XX:+AlwaysPreTouch", "-cp", System.getProperty("java.class.path"), main.getName()));
+        command.addAll(List.of(args));
         Process process = new ProcessBuilder(command).redirectError(log.toFile()).start();
         BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         String line = out.readLine();
-        if (line == null || !line.startsWith("fake-upstream listening on ")) {
+        if (line == null || !line.startsWith(announcement)) {
             process.destroyForcibly();
-            throw new IOException("the fake upstream did not start; see " + log);
+            throw new IOException(main.getSimpleName() + " did not start; see " + log);
         }
-        port[0] = Integer.parseInt(line.substring("fake-upstream listening on ".length()).trim());
+        port[0] = Integer.parseInt(line.substring(announcement.length()).trim());
         return new Running(process, System.nanoTime());
     }
 
