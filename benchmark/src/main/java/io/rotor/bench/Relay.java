@@ -25,6 +25,17 @@ public final class Relay {
 
     public static void main(String[] args) throws IOException {
         InetSocketAddress target = new InetSocketAddress(InetAddress.getLoopbackAddress(), Integer.parseInt(args[0]));
+        // Ends with the benchmark, even one stopped with Ctrl-C: its end closes this process's standard input.
+        Thread.ofPlatform().daemon().start(() -> {
+            try {
+                while (System.in.read() >= 0) {
+                    // nothing is sent; only the end matters
+                }
+            } catch (IOException e) {
+                // gone all the same
+            }
+            System.exit(0);
+        });
         try (ServerSocket listener = new ServerSocket(0, 1024, InetAddress.getLoopbackAddress())) {
             System.out.println("relay listening on " + listener.getLocalPort());
             System.out.flush();

@@ -1,13 +1,16 @@
 package io.rotor.launcher;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -70,5 +73,18 @@ class CommandLineTest {
         assertTrue(plain.err().startsWith("rotor: "), plain.err());
         assertEquals(1, plain.err().strip().lines().count(), plain.err());
         assertEquals(throughPicocli.toString(), plain.toString());
+    }
+
+    @Test
+    void aServeThatFailsLeavesNoReadyMarkSoNoStartUpCacheIsKept(@TempDir Path folder) {
+        Path mark = folder.resolve("rotor-serve.aot.ok");
+        System.setProperty(ServeCommand.AOT_READY_FILE, mark.toString());
+        try {
+            Cli.Result result = Cli.run(folder.resolve("missing.properties"), "", "serve");
+            assertEquals(1, result.exitCode(), result.toString());
+            assertFalse(Files.exists(mark), "a failed start left " + mark);
+        } finally {
+            System.clearProperty(ServeCommand.AOT_READY_FILE);
+        }
     }
 }

@@ -43,10 +43,12 @@ class ProcessIT {
                 userKey = harness.addUser("proc");
             }
 
+            Path readyMark = harness.configFile.resolveSibling("rotor-serve.aot.ok");
             List<String> command = new ArrayList<>(List.of(
                     Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
                     "-Drotor.home=" + System.getProperty("rotor.home"),
+                    "-D" + ServeCommand.AOT_READY_FILE + "=" + readyMark,
                     "-cp", System.getProperty("java.class.path"),
                     Main.class.getName(), "serve", "--config", harness.configFile.toString()));
             Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
@@ -63,6 +65,8 @@ class ProcessIT {
                     }
                 }
                 assertTrue(baseUrl != null, "server did not report ready");
+                // What bin/rotor waits for before it keeps a recorded start-up cache.
+                assertTrue(Files.exists(readyMark), "no ready mark at " + readyMark);
                 HttpClient client = HttpClient.newHttpClient();
                 for (int i = 0; i < 4; i++) {
                     HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create(baseUrl

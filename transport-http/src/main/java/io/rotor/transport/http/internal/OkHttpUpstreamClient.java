@@ -152,9 +152,11 @@ public final class OkHttpUpstreamClient implements UpstreamHttp {
         if (watchdog != null) {
             watchdog.interrupt();
         }
-        OkHttpClient started = client();
-        started.dispatcher().cancelAll();
-        started.connectionPool().evictAll();
+        // Does not wait for a client still being built (a short CLI command may end first), nor fail on one that failed.
+        client.thenAccept(started -> {
+            started.dispatcher().cancelAll();
+            started.connectionPool().evictAll();
+        });
         dispatcherExecutor.shutdownNow();
     }
 
