@@ -102,7 +102,8 @@ public final class Main {
         ServeCommand command = new ServeCommand();
         command.config = new ConfigOption();
         if (file != null) {
-            if (file.isEmpty() || file.startsWith("-")) {
+            // "@file" is picocli's argument file: left to picocli.
+            if (file.isEmpty() || file.startsWith("-") || file.startsWith("@")) {
                 return null;
             }
             try {

@@ -31,9 +31,10 @@ final class ServeCommand implements Callable<Integer> {
             stopped.countDown();
         }, "rotor-shutdown"));
         var address = runtime.await(InboundServer.class).address();
+        // Before the ready line, which is what scripts and tests wait for.
+        markReady(System.getProperty(AOT_READY_FILE));
         System.out.println("Rotor is ready on http://" + address.getHostString() + ":" + address.getPort()
                 + " (Ctrl-C to stop)");
-        markReady(System.getProperty(AOT_READY_FILE));
         stopped.await();
         return 0;
     }

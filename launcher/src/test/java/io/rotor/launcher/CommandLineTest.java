@@ -56,7 +56,7 @@ class CommandLineTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"serve --help", "serve --version", "serve --config", "serve --config=", "serve --config -h",
-            "serve --config a b", "serve extra", "accounts list", "serve --config=a --config=b"})
+            "serve --config a b", "serve extra", "accounts list", "serve --config=a --config=b", "serve --config @args"})
     void anythingElseIsLeftToPicocli(String command) {
         assertNull(Main.plainServe(command.split(" ")), command);
     }
