@@ -27,6 +27,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
 import java.util.stream.Stream;
 import org.HdrHistogram.Histogram;
 
@@ -793,9 +794,9 @@ public final class Bench {
         results.put("table", rows);
         Path json = options.out().resolve("results.json");
         Files.writeString(json, Json.write(results));
-        int figureWidth = table.stream().mapToInt(row -> row.figure().length()).max().orElse(10);
-        int measuredWidth = table.stream().mapToInt(row -> row.measured().length()).max().orElse(10);
-        int targetWidth = table.stream().mapToInt(row -> row.target().length()).max().orElse(10);
+        int figureWidth = width("figure", Row::figure);
+        int measuredWidth = width("measured", Row::measured);
+        int targetWidth = width("target", Row::target);
         StringBuilder out = new StringBuilder("\n");
         String format = "| %-" + figureWidth + "s | %-" + measuredWidth + "s | %-" + targetWidth + "s | %-4s |%n";
         out.append(String.format(format, "figure", "measured", "target", "met"));
@@ -828,6 +829,11 @@ public final class Bench {
         } catch (IOException e) {
             // a leftover temp folder is harmless
         }
+    }
+
+    /** A column's width: its longest cell, or its heading when every cell is shorter (or empty). */
+    private int width(String heading, Function<Row, String> cell) {
+        return Math.max(heading.length(), table.stream().mapToInt(row -> cell.apply(row).length()).max().orElse(0));
     }
 
     /** The rest of the last line of a file that starts with {@code prefix}, or "" if none does. */

@@ -62,10 +62,7 @@ public final class FakeUpstream implements AutoCloseable {
         PrintStream out = System.out;
         out.println("fake-upstream listening on " + fake.port());
         out.flush();
-        // The benchmark holds our stdin open: when it dies, so do we.
-        while (System.in.read() >= 0) {
-            // ignore input
-        }
+        Processes.awaitEndOfInput();
         fake.close();
         System.exit(0);
     }

@@ -49,6 +49,20 @@ final class Processes {
         }
     }
 
+    /**
+     * For the benchmark's own programs: returns when standard input ends, which is when the benchmark
+     * that started them ends, even one stopped with Ctrl-C (it holds the other end open).
+     */
+    static void awaitEndOfInput() {
+        try {
+            while (System.in.read() >= 0) {
+                // nothing is sent; only the end matters
+            }
+        } catch (IOException e) {
+            // gone all the same
+        }
+    }
+
     /** Starts the fake upstream in a JVM of its own and returns it with its port. */
     static Running startFake(Path log, int[] port) throws IOException {
         return startHelper(FakeUpstream.class, "fake-upstream listening on ", log, port);

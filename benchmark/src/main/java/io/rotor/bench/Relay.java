@@ -25,23 +25,21 @@ public final class Relay {
 
     public static void main(String[] args) throws IOException {
         InetSocketAddress target = new InetSocketAddress(InetAddress.getLoopbackAddress(), Integer.parseInt(args[0]));
-        // Ends with the benchmark, even one stopped with Ctrl-C: its end closes this process's standard input.
-        Thread.ofPlatform().daemon().start(() -> {
+        ServerSocket listener = new ServerSocket(0, 1024, InetAddress.getLoopbackAddress());
+        System.out.println("relay listening on " + listener.getLocalPort());
+        System.out.flush();
+        Thread.ofPlatform().daemon().start(() -> accept(listener, target));
+        Processes.awaitEndOfInput();
+        System.exit(0);
+    }
+
+    private static void accept(ServerSocket listener, InetSocketAddress target) {
+        while (true) {
             try {
-                while (System.in.read() >= 0) {
-                    // nothing is sent; only the end matters
-                }
-            } catch (IOException e) {
-                // gone all the same
-            }
-            System.exit(0);
-        });
-        try (ServerSocket listener = new ServerSocket(0, 1024, InetAddress.getLoopbackAddress())) {
-            System.out.println("relay listening on " + listener.getLocalPort());
-            System.out.flush();
-            while (true) {
                 Socket client = listener.accept();
                 Thread.ofPlatform().daemon().start(() -> relay(client, target));
+            } catch (IOException e) {
+                return;
             }
         }
     }

@@ -27,16 +27,9 @@ public final class Main {
         if (setup == null) {
             return;
         }
-        boolean interrupted = false;
-        while (true) {
-            try {
-                setup.join();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
+        try {
+            setup.join();
+        } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
     }
