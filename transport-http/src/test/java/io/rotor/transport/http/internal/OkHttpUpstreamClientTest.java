@@ -8,6 +8,9 @@ import io.rotor.api.HttpCall;
 import io.rotor.api.UpstreamResponse;
 import java.io.IOException;
 import java.lang.annotation.Annotation;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -80,6 +83,27 @@ class OkHttpUpstreamClientTest {
 
         assertThrows(SocketTimeoutException.class, () -> http.execute(
                 new HttpCall("GET", URI.create(upstream.url("/slow").toString()), Map.of(), null, null)));
+    }
+
+    @Test
+    void timesOutWhenTheUpstreamStopsReadingTheRequest() throws Exception {
+        try (ServerSocket deaf = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Thread.ofVirtual().start(() -> {
+                try (Socket accepted = deaf.accept()) {
+                    Thread.sleep(20_000);
+                } catch (IOException | InterruptedException e) {
+                    // the test is over
+                }
+            });
+            // Far more than the two sockets' buffers hold, so the write blocks.
+            byte[] body = new byte[64 * 1024 * 1024];
+            HttpCall call = new HttpCall("POST", URI.create("http://127.0.0.1:" + deaf.getLocalPort() + "/deaf"),
+                    Map.of(), body, "application/octet-stream");
+
+            long started = System.nanoTime();
+            assertThrows(SocketTimeoutException.class, () -> http.execute(call));
+            assertTrue(System.nanoTime() - started < TimeUnit.SECONDS.toNanos(10));
+        }
     }
 
     @Test
