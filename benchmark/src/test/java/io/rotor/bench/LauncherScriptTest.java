@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -56,6 +57,23 @@ class LauncherScriptTest {
         assertTrue(Files.exists(home.resolve("rotor-serve.aot.new")), "the start after --help did not record again");
     }
 
+    @Test
+    void servesOnTheParallelCollectorUnlessTheOperatorNamesOneAndACacheIsPerCollector() throws Exception {
+        assumeTrue(Files.isExecutable(DISTRIBUTION.resolve("bin/rotor")), "no distribution at " + DISTRIBUTION);
+        Path home = copyOfDistribution();
+        Path config = writeConfig();
+        Path cache = home.resolve("rotor-serve.aot");
+
+        assertTrue(serveUntilReadyThenStop(home, config, Map.of()).contains("-XX:+UseParallelGC"));
+        serveUntilReadyThenStop(home, config, Map.of());
+        assertTrue(Files.exists(cache), "no cache after two served runs: " + listing(home));
+
+        String flags = serveUntilReadyThenStop(home, config, Map.of("ROTOR_JAVA_OPTS", "-XX:+UseSerialGC"));
+        assertTrue(flags.contains("-XX:+UseSerialGC") && !flags.contains("-XX:+UseParallelGC"), flags);
+        assertFalse(Files.exists(cache), "a cache made on another collector was used");
+        assertTrue(Files.exists(home.resolve("rotor-serve.aot.new")), "the run on another collector recorded nothing");
+    }
+
     /** The distribution's bin and launcher jar copied, its libraries, bundles and plugins linked. */
     private Path copyOfDistribution() throws IOException {
         Path home = Files.createDirectories(folder.resolve("rotor"));
@@ -82,25 +100,33 @@ class LauncherScriptTest {
         return config;
     }
 
-    private static ProcessBuilder rotor(Path home, String... args) {
+    private static ProcessBuilder rotor(Path home, Map<String, String> environment, String... args) {
         List<String> command = new ArrayList<>(List.of(home.resolve("bin/rotor").toString()));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
-        builder.environment().remove("ROTOR_JAVA_OPTS");
-        builder.environment().remove("ROTOR_CDS");
+        for (String name : List.of("ROTOR_JAVA_OPTS", "ROTOR_CDS", "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS")) {
+            builder.environment().remove(name);
+        }
+        builder.environment().putAll(environment);
         return builder;
     }
 
     private static int run(Path home, String... args) throws Exception {
-        Process process = rotor(home, args).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        Process process = rotor(home, Map.of(), args).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         assertTrue(process.waitFor(60, TimeUnit.SECONDS), "rotor " + String.join(" ", args) + " did not end");
         return process.exitValue();
     }
 
     private void serveUntilReadyThenStop(Path home, Path config) throws Exception {
+        serveUntilReadyThenStop(home, config, Map.of());
+    }
+
+    /** Serves until ready, then stops as a service manager does; returns the flags the JVM ran with. */
+    private String serveUntilReadyThenStop(Path home, Path config, Map<String, String> environment) throws Exception {
         Path log = Files.createTempFile(folder, "serve", ".log");
-        Process process = rotor(home, "serve", "--config", config.toString()).redirectOutput(log.toFile()).start();
+        Process process = rotor(home, environment, "serve", "--config", config.toString())
+                .redirectOutput(log.toFile()).start();
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (!Files.readString(log).contains("Rotor is ready on ")) {
@@ -108,8 +134,10 @@ class LauncherScriptTest {
                         + Files.readString(log));
                 Thread.sleep(50);
             }
+            String flags = Processes.run(Processes.jcmd(), Long.toString(process.pid()), "VM.flags");
             process.destroy(); // SIGTERM, as a service manager stops it
             assertTrue(process.waitFor(60, TimeUnit.SECONDS), "serve did not stop on SIGTERM");
+            return flags;
         } finally {
             process.destroyForcibly();
         }
