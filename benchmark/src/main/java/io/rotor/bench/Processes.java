@@ -22,7 +22,12 @@ import java.util.regex.Pattern;
 /** The processes the benchmark runs (the fake upstream, Rotor) and what it reads off them. */
 final class Processes {
 
-    private static final Pattern HEAP_USED = Pattern.compile("used (\\d+)K");
+    /**
+     * A heap part's line of {@code jcmd GC.heap_info}: G1's one ("garbage-first heap total reserved …K,
+     * committed …K, used …K"), or a generation each of the parallel and serial collectors ("PSYoungGen
+     * total …K, used …K", "ParOldGen …"); not Metaspace, whose line has no total.
+     */
+    private static final Pattern HEAP_USED = Pattern.compile("total (?:reserved \\d+K, committed )?\\d+K, used (\\d+)K");
 
     private Processes() {
     }
@@ -151,12 +156,22 @@ final class Processes {
     /** Runs a full GC in the process and returns its used heap in KiB afterwards. */
     static long heapUsedAfterGcKiB(long pid) throws IOException, InterruptedException {
         run(jcmd(), Long.toString(pid), "GC.run");
-        String info = run(jcmd(), Long.toString(pid), "GC.heap_info");
+        return heapUsedKiB(run(jcmd(), Long.toString(pid), "GC.heap_info"));
+    }
+
+    /** The heap in use, from {@code jcmd GC.heap_info}: the sum over its parts (generations, for some collectors). */
+    static long heapUsedKiB(String info) throws IOException {
         Matcher used = HEAP_USED.matcher(info);
-        if (!used.find()) {
-            throw new IOException("cannot read the heap of process " + pid + ": " + info);
+        long kib = 0;
+        boolean found = false;
+        while (used.find()) {
+            kib += Long.parseLong(used.group(1));
+            found = true;
         }
-        return Long.parseLong(used.group(1));
+        if (!found) {
+            throw new IOException("cannot read the heap in use: " + info);
+        }
+        return kib;
     }
 
     /** Runs a command, returns its output; fails on a non-zero exit. */

@@ -40,7 +40,9 @@ import org.osgi.service.component.annotations.Deactivate;
  * on a virtual thread arms and disarms a timer in the JDK's scheduler each time it waits, which costs a
  * thread wake-up per upstream response. The watchdog looks at the calls waiting for upstream bytes a
  * few times per timeout and cancels one that has waited too long, which its caller then sees as the
- * {@link SocketTimeoutException} a socket timeout would have thrown. The same watch covers sending the
+ * {@link SocketTimeoutException} a socket timeout would have thrown. It also cancels the call of a
+ * thread that was interrupted while it waits (a client that hung up): a socket read on a platform
+ * thread does not end at an interrupt, as it does on a virtual thread. The same watch covers sending the
  * request (an upstream that stops reading it), so OkHttp keeps no write timeout either: okio keeps one
  * with a watchdog thread it wakes at every request (without it, saturated throughput measured about 15%
  * higher).
@@ -56,7 +58,8 @@ public final class OkHttpUpstreamClient implements UpstreamHttp {
     private static final int MAX_ASYNC_REQUESTS = 1024;
     /** The watchdog looks this many times per read timeout, so a timeout fires at most a quarter late. */
     private static final int LOOKS_PER_TIMEOUT = 4;
-    private static final long MAX_LOOK_INTERVAL_MS = 1_000;
+    /** ... and at least this often, for interrupted waits. */
+    private static final long MAX_LOOK_INTERVAL_MS = 100;
     private static final int MAX_CACHED_URLS = 1_024;
 
     private static final Set<String> METHODS_WITH_BODY = Set.of("POST", "PUT", "PATCH");
@@ -80,8 +83,7 @@ public final class OkHttpUpstreamClient implements UpstreamHttp {
         // configuration is there), and the first call waits for it if it must.
         client = CompletableFuture.supplyAsync(() -> build(config.upstream_connectTimeoutMs()),
                 task -> Thread.ofPlatform().name("rotor-upstream-client-start").daemon().start(task));
-        watchdog = readTimeoutMs <= 0 ? null
-                : Thread.ofPlatform().name("rotor-upstream-read-timeout").daemon().start(this::watch);
+        watchdog = Thread.ofPlatform().name("rotor-upstream-watchdog").daemon().start(this::watch);
     }
 
     private OkHttpClient build(long connectTimeoutMs) {
@@ -152,9 +154,7 @@ public final class OkHttpUpstreamClient implements UpstreamHttp {
     @Deactivate
     public void close() {
         closed = true;
-        if (watchdog != null) {
-            watchdog.interrupt();
-        }
+        watchdog.interrupt();
         // Does not wait for a client still being built (a short CLI command may end first), nor fail on one that failed.
         client.thenAccept(started -> {
             started.dispatcher().cancelAll();
@@ -164,7 +164,9 @@ public final class OkHttpUpstreamClient implements UpstreamHttp {
     }
 
     private void watch() {
-        long interval = Math.max(1, Math.min(MAX_LOOK_INTERVAL_MS, readTimeoutMs / LOOKS_PER_TIMEOUT));
+        long interval = readTimeoutMs <= 0 ? MAX_LOOK_INTERVAL_MS
+                : Math.max(1, Math.min(MAX_LOOK_INTERVAL_MS, readTimeoutMs / LOOKS_PER_TIMEOUT));
+        long timeoutNanos = readTimeoutMs <= 0 ? Long.MAX_VALUE : TimeUnit.MILLISECONDS.toNanos(readTimeoutMs);
         while (!closed) {
             try {
                 Thread.sleep(interval);
@@ -174,8 +176,13 @@ public final class OkHttpUpstreamClient implements UpstreamHttp {
             long now = System.nanoTime();
             for (Watched watched : waiting) {
                 long since = watched.waitingSince;
-                if (since != 0 && now - since > TimeUnit.MILLISECONDS.toNanos(readTimeoutMs)) {
-                    watched.timedOut = true;
+                if (since == 0) {
+                    continue;
+                }
+                boolean timedOut = now - since > timeoutNanos;
+                Thread waiter = watched.waiter;
+                if (timedOut || waiter != null && waiter.isInterrupted()) {
+                    watched.timedOut = timedOut;
                     watched.call.cancel();
                     waiting.remove(watched);
                 }
@@ -192,6 +199,7 @@ public final class OkHttpUpstreamClient implements UpstreamHttp {
     /** A call while it waits for upstream bytes: the response head, or more of the body. */
     private final class Watched {
         final Call call;
+        volatile Thread waiter;
         volatile long waitingSince;
         volatile boolean timedOut;
 
@@ -200,17 +208,14 @@ public final class OkHttpUpstreamClient implements UpstreamHttp {
         }
 
         void waitStarts() {
-            if (watchdog != null) {
-                waitingSince = System.nanoTime();
-                waiting.add(this);
-            }
+            waiter = Thread.currentThread();
+            waitingSince = System.nanoTime();
+            waiting.add(this);
         }
 
         void waitEnds() {
-            if (watchdog != null) {
-                waitingSince = 0;
-                waiting.remove(this);
-            }
+            waitingSince = 0;
+            waiting.remove(this);
         }
     }
 

@@ -1,6 +1,7 @@
 package io.rotor.transport.http.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -18,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockResponseBody;
 import mockwebserver3.MockWebServer;
@@ -142,6 +144,66 @@ class OkHttpUpstreamClientTest {
         response.close();
 
         assertTrue(upstreamSawHangUp.await(10, TimeUnit.SECONDS));
+    }
+
+    /**
+     * A platform thread waiting for more of a silent stream is interrupted (its client hung up): a socket
+     * read there does not end at an interrupt, so the client cancels the call; the read fails and the
+     * upstream sees its connection end.
+     */
+    @Test
+    void anInterruptedPlatformThreadWaitingOnASilentStreamHasItsCallCancelled() throws Exception {
+        http.close();
+        http = new OkHttpUpstreamClient(config(5_000, 60_000));
+        try (ServerSocket silent = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            CountDownLatch upstreamSawHangUp = new CountDownLatch(1);
+            Thread.ofVirtual().start(() -> {
+                try (Socket accepted = silent.accept()) {
+                    readHead(accepted.getInputStream());
+                    accepted.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                            + "Transfer-Encoding: chunked\r\n\r\na\r\ndata: {}\n\n\r\n").getBytes(StandardCharsets.UTF_8));
+                    // Silent from here on, until the client's side closes.
+                    if (accepted.getInputStream().read() < 0) {
+                        upstreamSawHangUp.countDown();
+                    }
+                } catch (IOException e) {
+                    upstreamSawHangUp.countDown();
+                }
+            });
+            AtomicReference<Throwable> readerSaw = new AtomicReference<>();
+            CountDownLatch waiting = new CountDownLatch(1);
+            Thread reader = Thread.ofPlatform().start(() -> {
+                try (UpstreamResponse response = http.execute(new HttpCall("GET",
+                        URI.create("http://127.0.0.1:" + silent.getLocalPort() + "/stream"), Map.of(), null, null))) {
+                    response.body().readNBytes(10);
+                    waiting.countDown();
+                    response.body().read(new byte[64]);
+                } catch (Throwable e) {
+                    readerSaw.set(e);
+                }
+            });
+            assertTrue(waiting.await(10, TimeUnit.SECONDS));
+            Thread.sleep(100);
+            long interrupted = System.nanoTime();
+            reader.interrupt();
+
+            reader.join(5_000);
+            assertFalse(reader.isAlive(), "the read did not end");
+            assertTrue(System.nanoTime() - interrupted < TimeUnit.SECONDS.toNanos(1), "the read ended late");
+            assertTrue(readerSaw.get() instanceof IOException, String.valueOf(readerSaw.get()));
+            assertTrue(upstreamSawHangUp.await(10, TimeUnit.SECONDS), "the upstream connection stayed open");
+        }
+    }
+
+    private static void readHead(java.io.InputStream in) throws IOException {
+        int matched = 0;
+        while (matched < 4) {
+            int b = in.read();
+            if (b < 0) {
+                throw new IOException("no request head");
+            }
+            matched = b == "\r\n\r\n".charAt(matched) ? matched + 1 : b == '\r' ? 1 : 0;
+        }
     }
 
     static UpstreamClientConfiguration config(long connectTimeoutMs, long readTimeoutMs) {

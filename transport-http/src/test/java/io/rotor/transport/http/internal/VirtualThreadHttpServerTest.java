@@ -35,9 +35,22 @@ class VirtualThreadHttpServerTest {
 
     @BeforeEach
     void start() throws IOException {
+        start(PLATFORM_CONNECTIONS);
+    }
+
+    /** Few platform threads, so the tests' connections are served on both kinds of thread. */
+    private static final int PLATFORM_CONNECTIONS = 2;
+
+    private void start(int platformConnections) throws IOException {
         server = new VirtualThreadHttpServer(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50,
-                Duration.ofMillis(1_500));
+                Duration.ofMillis(1_500), platformConnections);
         server.createContext("/", this::echo);
+        server.createContext("/thread", exchange -> {
+            byte[] kind = (Thread.currentThread().isVirtual() ? "virtual" : "platform").getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, kind.length);
+            exchange.getResponseBody().write(kind);
+            exchange.close();
+        });
         server.createContext("/stream", this::stream);
         server.createContext("/silent", exchange -> exchange.getRequestBody().readAllBytes());
         server.start();
@@ -252,12 +265,55 @@ class VirtualThreadHttpServerTest {
         }
     }
 
+    @Test
+    void theFirstConnectionsOpenAtATimeAreServedOnPlatformThreadsAndTheRestOnVirtualThreads() throws Exception {
+        List<Socket> open = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < PLATFORM_CONNECTIONS + 2; i++) {
+                open.add(connect());
+            }
+            List<String> kinds = new java.util.ArrayList<>();
+            for (Socket socket : open) {
+                kinds.add(threadKind(socket));
+            }
+            assertEquals(List.of("platform", "platform", "virtual", "virtual"), kinds);
+
+            // A platform connection that ends gives its place to the next connection.
+            open.get(0).close();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            String next;
+            do {
+                try (Socket another = connect()) {
+                    next = threadKind(another);
+                }
+            } while (!next.equals("platform") && System.nanoTime() < deadline);
+            assertEquals("platform", next);
+        } finally {
+            for (Socket socket : open) {
+                socket.close();
+            }
+        }
+    }
+
+    /** Asks on a kept-alive connection which kind of thread serves it. */
+    private static String threadKind(Socket socket) throws IOException {
+        send(socket, "GET /thread HTTP/1.1\r\nHost: x\r\n\r\n");
+        String response = readUntil(socket.getInputStream(), "\r\n\r\n");
+        assertTrue(response.startsWith("HTTP/1.1 200"), response);
+        byte[] body = socket.getInputStream().readNBytes(response.contains("Content-Length: 7") ? 7 : 8);
+        return new String(body, StandardCharsets.UTF_8);
+    }
+
     /**
      * A handler that relays a silent upstream (a real socket that never sends) is stopped when its client
-     * hangs up: the upstream sees its connection end within a second, and the handler's thread ends.
+     * hangs up: the upstream sees its connection end within a second, and the handler's thread ends. A
+     * plain socket read ends at an interrupt only on a virtual thread, so this server has no platform
+     * threads (Rotor's upstream client cancels the call of an interrupted platform thread itself).
      */
     @Test
     void aClientHangingUpMidStreamStopsAHandlerWaitingOnASilentUpstream() throws Exception {
+        server.stop(Duration.ZERO);
+        start(0);
         try (ServerSocket silentUpstream = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             CountDownLatch handlerEnded = new CountDownLatch(1);
             AtomicReference<Throwable> handlerSaw = new AtomicReference<>();
