@@ -64,7 +64,8 @@ class LauncherScriptTest {
         Path config = writeConfig();
         Path cache = home.resolve("rotor-serve.aot");
 
-        assertTrue(serveUntilReadyThenStop(home, config, Map.of()).contains("-XX:+UseParallelGC"));
+        String defaults = serveUntilReadyThenStop(home, config, Map.of());
+        assertTrue(defaults.contains("-XX:+UseParallelGC"), defaults);
         serveUntilReadyThenStop(home, config, Map.of());
         assertTrue(Files.exists(cache), "no cache after two served runs: " + listing(home));
 
@@ -122,7 +123,7 @@ class LauncherScriptTest {
         serveUntilReadyThenStop(home, config, Map.of());
     }
 
-    /** Serves until ready, then stops as a service manager does; returns the flags the JVM ran with. */
+    /** Serves until ready, then stops as a service manager does; returns the JVM's command-line arguments. */
     private String serveUntilReadyThenStop(Path home, Path config, Map<String, String> environment) throws Exception {
         Path log = Files.createTempFile(folder, "serve", ".log");
         Process process = rotor(home, environment, "serve", "--config", config.toString())
@@ -134,7 +135,8 @@ class LauncherScriptTest {
                         + Files.readString(log));
                 Thread.sleep(50);
             }
-            String flags = Processes.run(Processes.jcmd(), Long.toString(process.pid()), "VM.flags");
+            // bin/rotor execs the JVM: the process's own command line holds the options it chose.
+            String flags = String.join(" ", process.info().arguments().orElse(new String[0]));
             process.destroy(); // SIGTERM, as a service manager stops it
             assertTrue(process.waitFor(60, TimeUnit.SECONDS), "serve did not stop on SIGTERM");
             return flags;
