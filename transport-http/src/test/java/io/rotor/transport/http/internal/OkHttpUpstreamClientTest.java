@@ -183,7 +183,13 @@ class OkHttpUpstreamClientTest {
                 }
             });
             assertTrue(waiting.await(10, TimeUnit.SECONDS));
-            Thread.sleep(100);
+            // Interrupted only once blocked in the socket read: an interrupt before it would be seen by okio
+            // on its own, and the test would pass without the watchdog.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!blockedInSocketRead(reader)) {
+                assertTrue(System.nanoTime() < deadline, "the reader never blocked in a socket read");
+                Thread.sleep(5);
+            }
             long interrupted = System.nanoTime();
             reader.interrupt();
 
@@ -193,6 +199,15 @@ class OkHttpUpstreamClientTest {
             assertTrue(readerSaw.get() instanceof IOException, String.valueOf(readerSaw.get()));
             assertTrue(upstreamSawHangUp.await(10, TimeUnit.SECONDS), "the upstream connection stayed open");
         }
+    }
+
+    private static boolean blockedInSocketRead(Thread thread) {
+        for (StackTraceElement frame : thread.getStackTrace()) {
+            if (frame.getClassName().equals("sun.nio.ch.NioSocketImpl") && frame.getMethodName().equals("park")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static void readHead(java.io.InputStream in) throws IOException {
