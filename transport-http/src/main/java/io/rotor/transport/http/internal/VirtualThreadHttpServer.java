@@ -35,8 +35,8 @@ import java.util.concurrent.TimeUnit;
  * latency at the median, 7–27% more requests per second). A platform thread held by a connection costs
  * about 100 KiB more resident memory than a virtual one (129 against 34 KiB per held stream when all
  * were platform threads), so thousands of mostly idle streams stay on virtual threads. Handlers see
- * one difference: an interrupt ends a blocking socket read only on a
- * virtual thread (see {@link Http1Exchange}).
+ * one difference: an interrupt ends a blocking socket read only on a virtual thread (see
+ * {@link Http1Exchange}).
  *
  * <p>Timeouts are kept by one sweeper that closes connections left idle, instead of a timed wait per read.
  *

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.rotor.api.HttpCall;
 import io.rotor.api.UpstreamResponse;
 import java.io.IOException;
+import java.io.InputStream;
 import java.lang.annotation.Annotation;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -89,10 +90,11 @@ class OkHttpUpstreamClientTest {
 
     @Test
     void timesOutWhenTheUpstreamStopsReadingTheRequest() throws Exception {
+        CountDownLatch testOver = new CountDownLatch(1);
         try (ServerSocket deaf = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             Thread.ofVirtual().start(() -> {
                 try (Socket accepted = deaf.accept()) {
-                    Thread.sleep(20_000);
+                    testOver.await(20, TimeUnit.SECONDS);
                 } catch (IOException | InterruptedException e) {
                     // the test is over
                 }
@@ -105,6 +107,8 @@ class OkHttpUpstreamClientTest {
             long started = System.nanoTime();
             assertThrows(SocketTimeoutException.class, () -> http.execute(call));
             assertTrue(System.nanoTime() - started < TimeUnit.SECONDS.toNanos(10));
+        } finally {
+            testOver.countDown();
         }
     }
 
@@ -210,7 +214,7 @@ class OkHttpUpstreamClientTest {
         return false;
     }
 
-    private static void readHead(java.io.InputStream in) throws IOException {
+    private static void readHead(InputStream in) throws IOException {
         int matched = 0;
         while (matched < 4) {
             int b = in.read();

@@ -27,7 +27,7 @@ final class ScriptProgram implements AutoCloseable {
      * platform threads (up to 64 at once) can all reach the script together; unbounded, most of them
      * made a context that was closed after one pick (5,300 picks/s where round-robin served 15,000).
      */
-    static final int MIN_IDLE = 8;
+    static final int MIN_CONTEXTS = 8;
     /** Top-level code that overruns its limit this many times in a row is taken for an endless loop. */
     static final int LOAD_TIMEOUTS_TO_REFUSE = 2;
 
@@ -54,7 +54,7 @@ final class ScriptProgram implements AutoCloseable {
         this.runtime = runtime;
         this.fileName = fileName;
         this.text = text;
-        this.maxContexts = Math.max(MIN_IDLE, 2 * Runtime.getRuntime().availableProcessors());
+        this.maxContexts = Math.max(MIN_CONTEXTS, 2 * Runtime.getRuntime().availableProcessors());
         this.running = new Semaphore(maxContexts);
     }
 

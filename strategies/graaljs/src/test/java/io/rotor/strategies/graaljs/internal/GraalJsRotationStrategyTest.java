@@ -338,7 +338,7 @@ class GraalJsRotationStrategyTest {
     void concurrentPicksShareAFewPooledContextsAndNeverMixUpTheirInputs() throws Exception {
         GraalJsRotationStrategy byAttempt = strategy(runtime, "by-attempt", """
                 function pick(accounts, request) { return accounts[request.attempt % accounts.length].id; }""");
-        int threads = ScriptProgram.MIN_IDLE - 2;
+        int threads = ScriptProgram.MIN_CONTEXTS - 2;
         int picksPerThread = 300;
         List<Candidate> five = Scripts.numbered(5);
         CountDownLatch start = new CountDownLatch(1);
