@@ -51,6 +51,12 @@ public final class Bench {
     static final int HELD_STREAMS = 2_000;
     static final int MANY = 10_000;
     static final int FEW = 10;
+    /** Rounds a warm-up needs that fail to beat the best so far before it counts as steady. */
+    static final int STEADY_ROUNDS = 3;
+    /** How much better than the best so far a round must be to count as still rising. */
+    static final double STEADY_MARGIN = 0.03;
+    /** Warm-up stops for no process before this many rounds. */
+    static final int MIN_WARM_UP_ROUNDS = 5;
     static final List<String> STRATEGIES = List.of("round-robin", "least-used", "random", "priority", "sticky",
             "weighted");
     static final String SCRIPT = "bench-lru";
@@ -295,15 +301,76 @@ public final class Bench {
                 ready / 1e9, fakeProcess.pid(), fakePort);
     }
 
+    /**
+     * Loads Rotor, the fake and the relay until each one's throughput stops rising: the JIT compiles a
+     * server's request path only after many requests, and under saturation on two cores its compiler
+     * threads get little CPU, so a fixed short warm-up would measure half-compiled code (Rotor took about
+     * 40 s to reach its steady rate here). Rounds alternate between the three; a process is steady when
+     * {@link #STEADY_ROUNDS} rounds in a row beat its best round so far by less than
+     * {@link #STEADY_MARGIN}. The rates of every round go to the results, with the time each one took.
+     */
     private void warmUp(byte[] direct, byte[] through) throws Exception {
-        say("Warming up…");
-        for (int i = 0; i < options.rounds(3, 2); i++) {
-            Load.closedLoop(rotor, new byte[][] {through}, CONNECTIONS, options.round(2, 1.5));
-            Load.closedLoop(fake, new byte[][] {direct}, CONNECTIONS, options.round(1, 0.5));
-            Load.closedLoop(relay, new byte[][] {direct}, CONNECTIONS, options.round(1, 0.5));
+        Duration round = options.round(2, 1);
+        Duration limit = options.round(120, 30);
+        say("Warming up until throughput stops rising (rounds of %.1f s, at most %d s each)…", round.toMillis() / 1e3,
+                limit.toSeconds());
+        List<WarmUp> all = List.of(new WarmUp("rotor", rotor, through), new WarmUp("direct", fake, direct),
+                new WarmUp("relay", relay, direct));
+        long maxRounds = limit.toMillis() / round.toMillis();
+        for (int i = 0; i < maxRounds && all.stream().anyMatch(w -> !w.steady()); i++) {
+            for (WarmUp w : all) {
+                if (!w.steady()) {
+                    w.rates.add(Load.closedLoop(w.address, new byte[][] {w.request}, CONNECTIONS, round).perSecond());
+                }
+            }
         }
+        Map<String, Object> warmUp = new LinkedHashMap<>();
+        warmUp.put("roundSeconds", round.toMillis() / 1e3);
+        for (WarmUp w : all) {
+            Map<String, Object> one = new LinkedHashMap<>();
+            one.put("steady", w.steady());
+            one.put("seconds", w.rates.size() * round.toMillis() / 1e3);
+            one.put("roundRps", w.rates);
+            warmUp.put(w.name, one);
+            say("  %s: %s after %.0f s, %,.0f → %,.0f req/s", w.name, w.steady() ? "steady" : "still rising",
+                    w.rates.size() * round.toMillis() / 1e3, w.rates.getFirst(), w.rates.getLast());
+        }
+        results.put("warmUp", warmUp);
+        WarmUp rotorWarmUp = all.getFirst();
+        table.add(new Row("warm-up: load until Rotor's throughput is steady",
+                String.format(Locale.ROOT, "%.0f s%s", rotorWarmUp.rates.size() * round.toMillis() / 1e3,
+                        rotorWarmUp.steady() ? "" : " (still rising)"), "", null));
         Load.fixedRate(relay, direct, LATENCY_RATE, options.round(1, 0.5), Load.histogram());
         Load.fixedRate(rotor, through, LATENCY_RATE, options.round(2, 1), Load.histogram());
+    }
+
+    /** One process being warmed up: the closed-loop rates of its rounds so far. */
+    private record WarmUp(String name, InetSocketAddress address, byte[] request, List<Double> rates) {
+        WarmUp(String name, InetSocketAddress address, byte[] request) {
+            this(name, address, request, new ArrayList<>());
+        }
+
+        boolean steady() {
+            return isSteady(rates);
+        }
+    }
+
+    /**
+     * True once there are at least {@link #MIN_WARM_UP_ROUNDS} rates and none of the last
+     * {@link #STEADY_ROUNDS} is more than {@link #STEADY_MARGIN} above the best rate before it.
+     */
+    static boolean isSteady(List<Double> rates) {
+        if (rates.size() < Math.max(MIN_WARM_UP_ROUNDS, STEADY_ROUNDS + 1)) {
+            return false;
+        }
+        double best = 0;
+        for (int i = 0; i < rates.size(); i++) {
+            if (i >= rates.size() - STEADY_ROUNDS && rates.get(i) > best * (1 + STEADY_MARGIN)) {
+                return false;
+            }
+            best = Math.max(best, rates.get(i));
+        }
+        return true;
     }
 
     // ---------------------------------------------------------------- measurements

@@ -6,6 +6,8 @@ import io.rotor.api.UpstreamResponse;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.time.Duration;
@@ -182,9 +184,7 @@ public final class OkHttpUpstreamClient implements UpstreamHttp {
                 boolean timedOut = now - since > timeoutNanos;
                 Thread waiter = watched.waiter;
                 if (timedOut || waiter != null && waiter.isInterrupted()) {
-                    watched.timedOut = timedOut;
-                    watched.call.cancel();
-                    waiting.remove(watched);
+                    watched.expire(since, timedOut);
                 }
             }
         }
@@ -196,10 +196,28 @@ public final class OkHttpUpstreamClient implements UpstreamHttp {
         return timeout;
     }
 
-    /** A call while it waits for upstream bytes: the response head, or more of the body. */
-    private final class Watched {
+    /**
+     * A call while it waits for upstream bytes: the response head, or more of the body. One object
+     * serves every wait of a call, so the watchdog acts on a wait only if it is still the one it looked
+     * at ({@link #expire}).
+     */
+    final class Watched {
+        private static final VarHandle WAITING_SINCE;
+
+        static {
+            try {
+                WAITING_SINCE = MethodHandles.lookup().findVarHandle(Watched.class, "waitingSince", long.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        /** {@link #waitingSince} once the watchdog has ended the wait. */
+        private static final long EXPIRED = -1;
+
         final Call call;
         volatile Thread waiter;
+        /** When the current wait began ({@link System#nanoTime()}, never 0), or 0 between waits. */
         volatile long waitingSince;
         volatile boolean timedOut;
 
@@ -209,13 +227,31 @@ public final class OkHttpUpstreamClient implements UpstreamHttp {
 
         void waitStarts() {
             waiter = Thread.currentThread();
-            waitingSince = System.nanoTime();
+            long now = System.nanoTime();
+            waitingSince = now == 0 || now == EXPIRED ? 1 : now;
             waiting.add(this);
         }
 
         void waitEnds() {
             waitingSince = 0;
             waiting.remove(this);
+        }
+
+        /**
+         * Cancels the call if the wait that began at {@code since} is still going on. A wait that has
+         * ended since the watchdog looked, or been followed by another, is left alone: the watchdog
+         * read its start before the reader moved on, and the next wait has its own time.
+         *
+         * @return whether the call was cancelled
+         */
+        boolean expire(long since, boolean timedOut) {
+            if (!WAITING_SINCE.compareAndSet(this, since, EXPIRED)) {
+                return false;
+            }
+            this.timedOut = timedOut;
+            call.cancel();
+            waiting.remove(this);
+            return true;
         }
     }
 

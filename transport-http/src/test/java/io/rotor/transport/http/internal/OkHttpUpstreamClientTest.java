@@ -25,6 +25,9 @@ import mockwebserver3.MockResponse;
 import mockwebserver3.MockResponseBody;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
+import okhttp3.Call;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
 import okio.BufferedSink;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -223,6 +226,26 @@ class OkHttpUpstreamClientTest {
             }
             matched = b == "\r\n\r\n".charAt(matched) ? matched + 1 : b == '\r' ? 1 : 0;
         }
+    }
+
+    /** The watchdog read a wait's start, then the reader moved on before it acted on what it saw. */
+    @Test
+    void theWatchdogLeavesAWaitThatEndedOrBeganAfterItLooked() {
+        Call call = new OkHttpClient().newCall(new Request.Builder().url(upstream.url("/slow")).build());
+        OkHttpUpstreamClient.Watched watched = http.new Watched(call);
+        watched.waitStarts();
+        long seen = watched.waitingSince;
+        watched.waitEnds();
+        assertFalse(watched.expire(seen, true), "the wait it saw has ended");
+
+        watched.waitStarts();
+        assertFalse(watched.expire(seen, true), "the reader is in a later wait");
+        assertFalse(call.isCanceled());
+        assertFalse(watched.timedOut);
+
+        assertTrue(watched.expire(watched.waitingSince, true));
+        assertTrue(call.isCanceled());
+        assertTrue(watched.timedOut);
     }
 
     static UpstreamClientConfiguration config(long connectTimeoutMs, long readTimeoutMs) {

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.graalvm.polyglot.Source;
@@ -16,7 +17,9 @@ import org.graalvm.polyglot.Source;
  * pick at a time and goes back to the pool afterwards; contexts are created only when every
  * pooled one is busy, so their number follows the number of picks running at once, never the
  * number of requests. At most {@link #maxContexts} picks run at once; more wait for a context
- * instead of making one that would be closed right after. Nothing touches GraalJS until the first
+ * instead of making one that would be closed right after, but no longer than one pick may run: a
+ * pick that cannot start by then fails (and its request falls back to round-robin) rather than
+ * queue behind a script that cannot keep up. Nothing touches GraalJS until the first
  * pick or {@link #verify()}.
  */
 final class ScriptProgram implements AutoCloseable {
@@ -69,8 +72,12 @@ final class ScriptProgram implements AutoCloseable {
      * @throws ScriptFailure if the script does not load, throws, overruns or returns something unusable
      */
     String pick(List<Candidate> candidates, PickRequest request) throws ScriptFailure {
+        Duration wait = runtime.timeout();
         try {
-            running.acquire();
+            if (!running.tryAcquire(wait.toNanos(), TimeUnit.NANOSECONDS)) {
+                throw new ScriptFailure("was not run: all " + maxContexts + " of its contexts stayed busy for "
+                        + wait.toMillis() + " ms, its time limit for one pick", false);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ScriptFailure("was not run: the request was interrupted while waiting for it", false);

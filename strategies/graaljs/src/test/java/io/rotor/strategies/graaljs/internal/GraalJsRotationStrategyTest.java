@@ -380,27 +380,26 @@ class GraalJsRotationStrategyTest {
         GraalJsRotationStrategy slow = strategy(runtime, "slow", """
                 function pick(accounts) { const end = Date.now() + 5; while (Date.now() < end) {} return accounts[0].id; }""");
         int threads = 64;
-        CountDownLatch start = new CountDownLatch(1);
-        List<Future<String>> picks = new ArrayList<>();
-        try (ExecutorService pool = Executors.newFixedThreadPool(threads)) {
-            for (int t = 0; t < threads; t++) {
-                picks.add(pool.submit(() -> {
-                    start.await();
-                    String picked = null;
-                    for (int i = 0; i < 5; i++) {
-                        picked = slow.pick(ABC, REQUEST);
-                    }
-                    return picked;
-                }));
-            }
-            start.countDown();
-            for (Future<String> picked : picks) {
-                assertEquals("a", picked.get());
-            }
+        for (String picked : pickAtOnce(slow, threads, 5)) {
+            assertEquals("a", picked);
         }
         assertEquals(0, slow.errors(), () -> slow.lastError());
         int contexts = slow.program().contextsCreated();
         assertTrue(contexts <= slow.program().maxContexts(), contexts + " contexts made for " + threads + " threads");
+    }
+
+    @Test
+    void aPickThatCannotGetAContextWithinThePickTimeLimitFallsBack() throws Exception {
+        GraalJsRotationStrategy slow = strategy(limited, "slower", """
+                function pick(accounts) { const end = Date.now() + 150; while (Date.now() < end) {} return accounts[0].id; }""");
+        assertEquals("a", slow.pick(ABC, REQUEST));
+        // Three waves of picks for the contexts there may be: the third waits about 300 ms for one.
+        for (String picked : pickAtOnce(slow, 3 * slow.program().maxContexts(), 1)) {
+            assertTrue(List.of("a", "b", "c").contains(picked), picked);
+        }
+        assertTrue(slow.errors() > 0, "some picks waited longer than the 200 ms limit");
+        assertTrue(slow.lastError().contains("contexts stayed busy for 200 ms"), slow.lastError());
+        assertTrue(slow.program().contextsCreated() <= slow.program().maxContexts());
     }
 
     @Test
@@ -412,6 +411,31 @@ class GraalJsRotationStrategyTest {
         assertEquals("b", edited.pick(ABC, REQUEST));
         assertEquals(2, edited.picks(), "counters belong to the file, not to one version");
         assertEquals(0, first.idleContexts(), "the old version's contexts were closed");
+    }
+
+    /** Starts {@code threads} threads together, each making {@code picksEach} picks; the last pick of each. */
+    private static List<String> pickAtOnce(GraalJsRotationStrategy strategy, int threads, int picksEach)
+            throws Exception {
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<String>> picks = new ArrayList<>();
+        try (ExecutorService pool = Executors.newFixedThreadPool(threads)) {
+            for (int t = 0; t < threads; t++) {
+                picks.add(pool.submit(() -> {
+                    start.await();
+                    String picked = null;
+                    for (int i = 0; i < picksEach; i++) {
+                        picked = strategy.pick(ABC, REQUEST);
+                    }
+                    return picked;
+                }));
+            }
+            start.countDown();
+            List<String> last = new ArrayList<>();
+            for (Future<String> picked : picks) {
+                last.add(picked.get());
+            }
+            return last;
+        }
     }
 
     private static String jsString(String text) {
