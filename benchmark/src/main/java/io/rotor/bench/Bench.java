@@ -314,16 +314,9 @@ public final class Bench {
         Duration limit = options.round(120, 30);
         say("Warming up until throughput stops rising (rounds of %.1f s, at most %d s each)…", round.toMillis() / 1e3,
                 limit.toSeconds());
-        List<WarmUp> all = List.of(new WarmUp("rotor", rotor, through), new WarmUp("direct", fake, direct),
-                new WarmUp("relay", relay, direct));
-        long maxRounds = limit.toMillis() / round.toMillis();
-        for (int i = 0; i < maxRounds && all.stream().anyMatch(w -> !w.steady()); i++) {
-            for (WarmUp w : all) {
-                if (!w.steady()) {
-                    w.rates.add(Load.closedLoop(w.address, new byte[][] {w.request}, CONNECTIONS, round).perSecond());
-                }
-            }
-        }
+        List<WarmUp> all = List.of(new WarmUp("rotor", rotor, new byte[][] {through}),
+                new WarmUp("direct", fake, new byte[][] {direct}), new WarmUp("relay", relay, new byte[][] {direct}));
+        warmUntilSteady(all, round, limit);
         Map<String, Object> warmUp = new LinkedHashMap<>();
         warmUp.put("roundSeconds", round.toMillis() / 1e3);
         for (WarmUp w : all) {
@@ -344,10 +337,22 @@ public final class Bench {
         Load.fixedRate(rotor, through, LATENCY_RATE, options.round(2, 1), Load.histogram());
     }
 
-    /** One process being warmed up: the closed-loop rates of its rounds so far. */
-    private record WarmUp(String name, InetSocketAddress address, byte[] request, List<Double> rates) {
-        WarmUp(String name, InetSocketAddress address, byte[] request) {
-            this(name, address, request, new ArrayList<>());
+    /** Runs closed-loop rounds, in turn, of each load not yet steady, until all are or the limit has passed for each. */
+    private static void warmUntilSteady(List<WarmUp> all, Duration round, Duration limit) throws InterruptedException {
+        long maxRounds = Math.max(1, limit.toMillis() / round.toMillis());
+        for (int i = 0; i < maxRounds && all.stream().anyMatch(w -> !w.steady()); i++) {
+            for (WarmUp w : all) {
+                if (!w.steady()) {
+                    w.rates.add(Load.closedLoop(w.address, w.requests, CONNECTIONS, round).perSecond());
+                }
+            }
+        }
+    }
+
+    /** One load being warmed up (a process, or one of Rotor's pools): the closed-loop rates of its rounds so far. */
+    private record WarmUp(String name, InetSocketAddress address, byte[][] requests, List<Double> rates) {
+        WarmUp(String name, InetSocketAddress address, byte[][] requests) {
+            this(name, address, requests, new ArrayList<>());
         }
 
         boolean steady() {
@@ -691,8 +696,9 @@ public final class Bench {
 
     /** Alternates closed-loop rounds of two request sets; returns both rates, warm-up excluded. */
     private double[] alternate(byte[][] first, byte[][] second) throws Exception {
-        Load.closedLoop(rotor, first, CONNECTIONS, options.round(1.5, 0.75));
-        Load.closedLoop(rotor, second, CONNECTIONS, options.round(1.5, 0.75));
+        // A strategy's code is compiled once it serves: both loads first run until their rates stop rising.
+        warmUntilSteady(List.of(new WarmUp("first", rotor, first), new WarmUp("second", rotor, second)),
+                options.round(1.5, 0.75), options.round(30, 8));
         int rounds = options.rounds(4, 2);
         Duration round = options.round(3, 1.5);
         long a = 0;
