@@ -167,7 +167,7 @@ public final class OkHttpUpstreamClient implements UpstreamHttp {
             started.connectionPool().evictAll();
         });
         dispatcherExecutor.shutdownNow();
-        poolTasks.shutdown();
+        // poolTasks keeps running: see UnhurriedPoolTasks.shutdown().
     }
 
     private void watch() {
@@ -183,7 +183,7 @@ public final class OkHttpUpstreamClient implements UpstreamHttp {
             long now = System.nanoTime();
             for (Watched watched : waiting) {
                 long since = watched.waitingSince;
-                if (since == 0) {
+                if (since == 0 || since == Watched.EXPIRED) {
                     continue;
                 }
                 boolean timedOut = now - since > timeoutNanos;
@@ -218,7 +218,7 @@ public final class OkHttpUpstreamClient implements UpstreamHttp {
         }
 
         /** {@link #waitingSince} once the watchdog has ended the wait. */
-        private static final long EXPIRED = -1;
+        static final long EXPIRED = -1;
 
         final Call call;
         volatile Thread waiter;

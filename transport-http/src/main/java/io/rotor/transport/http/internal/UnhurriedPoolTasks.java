@@ -27,12 +27,18 @@ final class UnhurriedPoolTasks implements TaskRunner.Backend {
     /** The longest the task thread sleeps before it looks for due tasks again. */
     static final long MAX_WAIT_NANOS = TimeUnit.SECONDS.toNanos(1);
 
-    /** The threads made so far (OkHttp renames them after its task while they run it). */
-    private final Set<Thread> made = ConcurrentHashMap.newKeySet();
+    /** Its threads that are running (OkHttp renames them after its task while they run it). */
+    private final Set<Thread> running = ConcurrentHashMap.newKeySet();
     private final ExecutorService threads = Executors.newCachedThreadPool(runnable -> {
-        Thread thread = new Thread(runnable, "rotor-upstream-pool-tasks");
+        Thread thread = new Thread(() -> {
+            running.add(Thread.currentThread());
+            try {
+                runnable.run();
+            } finally {
+                running.remove(Thread.currentThread());
+            }
+        }, "rotor-upstream-pool-tasks");
         thread.setDaemon(true);
-        made.add(thread);
         return thread;
     });
 
@@ -85,13 +91,18 @@ final class UnhurriedPoolTasks implements TaskRunner.Backend {
         }
     }
 
+    /**
+     * Interrupts its threads and takes no more tasks. The upstream client does not call this when it
+     * closes: a response still being read then gives its connection back to the pool afterwards, and
+     * only a running backend closes that connection at its keep-alive. Idle, its threads end by
+     * themselves (they are daemons, and a cached pool's threads end after a minute without work).
+     */
     void shutdown() {
         threads.shutdownNow();
     }
 
-    /** How many of its threads are alive now. */
-    int threadsAlive() {
-        made.removeIf(thread -> !thread.isAlive());
-        return made.size();
+    /** How many of its threads are running now. */
+    int threadsRunning() {
+        return running.size();
     }
 }
