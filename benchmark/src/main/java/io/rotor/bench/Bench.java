@@ -322,17 +322,16 @@ public final class Bench {
         for (WarmUp w : all) {
             Map<String, Object> one = new LinkedHashMap<>();
             one.put("steady", w.steady());
-            one.put("seconds", w.rates.size() * round.toMillis() / 1e3);
+            one.put("seconds", w.seconds(round));
             one.put("roundRps", w.rates);
             warmUp.put(w.name, one);
             say("  %s: %s after %.0f s, %,.0f → %,.0f req/s", w.name, w.steady() ? "steady" : "still rising",
-                    w.rates.size() * round.toMillis() / 1e3, w.rates.getFirst(), w.rates.getLast());
+                    w.seconds(round), w.rates.getFirst(), w.rates.getLast());
         }
         results.put("warmUp", warmUp);
         WarmUp rotorWarmUp = all.getFirst();
-        table.add(new Row("warm-up: load until Rotor's throughput is steady",
-                String.format(Locale.ROOT, "%.0f s%s", rotorWarmUp.rates.size() * round.toMillis() / 1e3,
-                        rotorWarmUp.steady() ? "" : " (still rising)"), "", null));
+        table.add(new Row("warm-up: load until Rotor's throughput is steady", String.format(Locale.ROOT, "%.0f s%s",
+                rotorWarmUp.seconds(round), rotorWarmUp.steady() ? "" : " (still rising)"), "", null));
         Load.fixedRate(relay, direct, LATENCY_RATE, options.round(1, 0.5), Load.histogram());
         Load.fixedRate(rotor, through, LATENCY_RATE, options.round(2, 1), Load.histogram());
     }
@@ -357,6 +356,11 @@ public final class Bench {
 
         boolean steady() {
             return isSteady(rates);
+        }
+
+        /** How long it was loaded, in rounds of {@code round}. */
+        double seconds(Duration round) {
+            return rates.size() * round.toMillis() / 1e3;
         }
     }
 

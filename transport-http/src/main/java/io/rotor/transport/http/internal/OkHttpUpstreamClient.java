@@ -70,7 +70,6 @@ public final class OkHttpUpstreamClient implements UpstreamHttp {
     private static final byte[] NO_BYTES = new byte[0];
 
     private final ExecutorService dispatcherExecutor;
-    private final UnhurriedPoolTasks poolTasks = new UnhurriedPoolTasks();
     private final CompletableFuture<OkHttpClient> client;
     private final long readTimeoutMs;
     private final Set<Watched> waiting = ConcurrentHashMap.newKeySet();
@@ -98,7 +97,7 @@ public final class OkHttpUpstreamClient implements UpstreamHttp {
         return new OkHttpClient.Builder()
                 .dispatcher(dispatcher)
                 .connectionPool(new ConnectionPool(MAX_IDLE_CONNECTIONS, KEEP_ALIVE.toMillis(), TimeUnit.MILLISECONDS,
-                        UnhurriedPoolTasks.taskRunner(poolTasks), ConnectionListener.Companion.getNONE()))
+                        new UnhurriedPoolTasks().taskRunner(), ConnectionListener.Companion.getNONE()))
                 .connectTimeout(Duration.ofMillis(connectTimeoutMs))
                 .readTimeout(Duration.ZERO)
                 .writeTimeout(Duration.ZERO)
@@ -167,7 +166,7 @@ public final class OkHttpUpstreamClient implements UpstreamHttp {
             started.connectionPool().evictAll();
         });
         dispatcherExecutor.shutdownNow();
-        // poolTasks keeps running: see UnhurriedPoolTasks.shutdown().
+        // The pool's task backend keeps running: see UnhurriedPoolTasks.
     }
 
     private void watch() {
@@ -187,8 +186,7 @@ public final class OkHttpUpstreamClient implements UpstreamHttp {
                     continue;
                 }
                 boolean timedOut = now - since > timeoutNanos;
-                Thread waiter = watched.waiter;
-                if (timedOut || waiter != null && waiter.isInterrupted()) {
+                if (timedOut || watched.waiter.isInterrupted()) {
                     watched.expire(since, timedOut);
                 }
             }

@@ -1,11 +1,8 @@
 package io.rotor.transport.http.internal;
 
-import java.util.Set;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 import okhttp3.internal.concurrent.TaskRunner;
@@ -17,7 +14,9 @@ import okhttp3.internal.concurrent.TaskRunner;
  * on the way back to the client. Here the task thread is not woken; it looks for due tasks at least
  * every {@link #MAX_WAIT_NANOS}, so a clean-up that is due runs at most that much late, which for
  * connections kept for minutes changes nothing. Only the pool uses this runner: connections and calls
- * keep OkHttp's own.
+ * keep OkHttp's own. It is never shut down: a response still being read when the upstream client
+ * closes gives its connection back afterwards, and only a running backend closes that connection at
+ * its keep-alive; idle, its threads end by themselves.
  *
  * <p>This uses OkHttp's internal task API ({@code okhttp3.internal.concurrent}), embedded with OkHttp
  * in this bundle, so it changes only with the OkHttp version this bundle is built with.
@@ -27,24 +26,16 @@ final class UnhurriedPoolTasks implements TaskRunner.Backend {
     /** The longest the task thread sleeps before it looks for due tasks again. */
     static final long MAX_WAIT_NANOS = TimeUnit.SECONDS.toNanos(1);
 
-    /** Its threads that are running (OkHttp renames them after its task while they run it). */
-    private final Set<Thread> running = ConcurrentHashMap.newKeySet();
+    /** Its threads are daemons and, as a cached pool's, end after a minute without work. */
     private final ExecutorService threads = Executors.newCachedThreadPool(runnable -> {
-        Thread thread = new Thread(() -> {
-            running.add(Thread.currentThread());
-            try {
-                runnable.run();
-            } finally {
-                running.remove(Thread.currentThread());
-            }
-        }, "rotor-upstream-pool-tasks");
+        Thread thread = new Thread(runnable, "rotor-upstream-pool-tasks");
         thread.setDaemon(true);
         return thread;
     });
 
     /** A task runner for one connection pool, on this backend. */
-    static TaskRunner taskRunner(UnhurriedPoolTasks backend) {
-        return new TaskRunner(backend, Logger.getLogger(TaskRunner.class.getName()));
+    TaskRunner taskRunner() {
+        return new TaskRunner(this, Logger.getLogger(TaskRunner.class.getName()));
     }
 
     @Override
@@ -65,8 +56,9 @@ final class UnhurriedPoolTasks implements TaskRunner.Backend {
             try {
                 TimeUnit.NANOSECONDS.timedWait(taskRunner, wait);
             } catch (InterruptedException e) {
-                // The interface (Kotlin) declares no exception, yet OkHttp's task loop ends on exactly
-                // this one, as with its own backend; returning instead would spin on the interrupt.
+                // Nothing interrupts these threads today. The interface (Kotlin) declares no exception,
+                // yet OkHttp's task loop ends on exactly this one, as with its own backend; returning
+                // instead would spin on the interrupt.
                 throw UnhurriedPoolTasks.<RuntimeException>unchecked(e);
             }
         }
@@ -84,25 +76,6 @@ final class UnhurriedPoolTasks implements TaskRunner.Backend {
 
     @Override
     public void execute(TaskRunner taskRunner, Runnable runnable) {
-        try {
-            threads.execute(runnable);
-        } catch (RejectedExecutionException e) {
-            // The client is closing: its connections are closed with it, no clean-up is needed.
-        }
-    }
-
-    /**
-     * Interrupts its threads and takes no more tasks. The upstream client does not call this when it
-     * closes: a response still being read then gives its connection back to the pool afterwards, and
-     * only a running backend closes that connection at its keep-alive. Idle, its threads end by
-     * themselves (they are daemons, and a cached pool's threads end after a minute without work).
-     */
-    void shutdown() {
-        threads.shutdownNow();
-    }
-
-    /** How many of its threads are running now. */
-    int threadsRunning() {
-        return running.size();
+        threads.execute(runnable);
     }
 }

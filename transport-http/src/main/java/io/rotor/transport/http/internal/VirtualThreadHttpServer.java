@@ -183,11 +183,6 @@ final class VirtualThreadHttpServer {
         boolean linger = false;
         try {
             while (!stopping) {
-                if (Thread.interrupted()) {
-                    // An interrupt left over from the last request (none of Rotor's own code leaves one)
-                    // would fail the next one's upstream call on a platform thread: end the connection.
-                    return;
-                }
                 connection.idleSince = System.currentTimeMillis();
                 Http1Connection.Head head;
                 try {
