@@ -115,10 +115,12 @@ final class StoreLayout {
             }
         }
         String upstream = text(node, "upstream", where);
+        String pool = text(node, "pool", where);
+        // Names that thousands of accounts repeat share one string, which stays in the processor's cache.
         return new Account(
                 id,
-                upstream == null || upstream.isBlank() ? DEFAULT_UPSTREAM : upstream,
-                text(node, "pool", where),
+                upstream == null || upstream.isBlank() ? DEFAULT_UPSTREAM : upstream.intern(),
+                pool == null ? null : pool.intern(),
                 metadata == null ? null : text(metadata, "name", where + " metadata"),
                 status(node, where),
                 text(node, "statusReason", where),

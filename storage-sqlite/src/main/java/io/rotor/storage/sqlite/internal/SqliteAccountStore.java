@@ -476,7 +476,10 @@ public final class SqliteAccountStore implements AccountStore, AutoCloseable {
             throw new RotorException(ErrorCode.STORE_ERROR, "SQLite store " + file + ": account " + id + ": "
                     + e.getMessage());
         }
-        return new Account(id, rows.getString(2), rows.getString(3), rows.getString(4), status, rows.getString(6),
+        // Names that thousands of accounts repeat share one string, which stays in the processor's cache.
+        String pool = rows.getString(3);
+        return new Account(id, rows.getString(2).intern(), pool == null ? null : pool.intern(), rows.getString(4),
+                status, rows.getString(6),
                 rows.getInt(7), rows.getInt(8), tags.get(id), rows.getInt(9), instant(rows, 10), instant(rows, 11),
                 rows.getString(12), secrets.get(id), rows.getString(13),
                 new AccountStats(rows.getLong(14), rows.getLong(15), rows.getLong(16), rows.getLong(17),

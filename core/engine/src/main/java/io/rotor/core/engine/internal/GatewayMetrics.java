@@ -60,13 +60,39 @@ final class GatewayMetrics {
         openStreams.decrementAndGet();
     }
 
+    /** The counter an account's requests last went to, kept on the account (see {@link #request(String, LiveAccount, int, String)}). */
+    record AccountCounter(String pool, int status, String outcome, Counter counter) {
+
+        boolean counts(String otherPool, int otherStatus, String otherOutcome) {
+            return status == otherStatus && pool.equals(otherPool) && outcome.equals(otherOutcome);
+        }
+    }
+
+    /**
+     * One finished client request served by an account. The account keeps the counter its last request went
+     * to, almost always the one this request goes to as well: with thousands of accounts, a look-up in the map
+     * of all counters would reach memory the processor no longer holds at nearly every request.
+     */
+    void request(String pool, LiveAccount account, int status, String outcome) {
+        AccountCounter last = account.lastCounter;
+        if (last == null || !last.counts(pool, status, outcome)) {
+            last = new AccountCounter(pool, status, outcome, counter(pool, account.id(), status, outcome));
+            account.lastCounter = last;
+        }
+        last.counter().increment();
+    }
+
     /** One finished client request: which pool and account, the status the client got, and how it came about. */
     void request(String pool, String account, int status, String outcome) {
+        counter(pool, account, status, outcome).increment();
+    }
+
+    private Counter counter(String pool, String account, int status, String outcome) {
         // Looked up by a plain key first: building a meter id (sorted tags) on every request costs more.
-        requests.computeIfAbsent(new RequestKey(pool, account, status, outcome), key -> Counter.builder("rotor.requests")
+        return requests.computeIfAbsent(new RequestKey(pool, account, status, outcome), key -> Counter.builder("rotor.requests")
                 .description("Client requests by pool, account, status and outcome")
                 .tags("pool", pool, "account", account, "status", Integer.toString(status), "outcome", outcome)
-                .register(registry)).increment();
+                .register(registry));
     }
 
     void upstreamLatency(String upstream, long nanos) {

@@ -51,6 +51,10 @@ final class LiveAccount {
 
     /** The index of the pool the account is in now; set by the registry on every load. */
     private volatile PoolIndex index;
+    /** The metrics counter this account's last request went to; any thread may replace it. */
+    volatile GatewayMetrics.AccountCounter lastCounter;
+    /** The index whose members include the account; written under that index's lock when its members change. */
+    volatile PoolIndex memberOf;
     /** Whether the pool's index counts the account as available; guarded by that index's lock. */
     boolean listed;
     /** When the index will look at the account again (cooldown or window end), {@link #NEVER} if not; same lock. */
@@ -117,7 +121,12 @@ final class LiveAccount {
             }
         }
         storedStatus = stored.status();
-        account = stored;
+        if (!stored.withRuntime(account.stats(), account.rateLimit(), account.lastUsed()).equals(account)) {
+            account = stored;
+        }
+        // else keeps the record in hand: a reload after each statistics flush brings every account again with
+        // only its counters changed (this object keeps the live ones), and a fresh copy per account each second
+        // would be cold in the processor's cache at each account's next request.
         return changed;
     }
 

@@ -93,7 +93,15 @@ final class PoolIndex {
             if (!definitionsChanged && sameAccounts(accounts)) {
                 return;
             }
+            for (LiveAccount gone : members.accounts()) {
+                if (gone.memberOf == this) {
+                    gone.memberOf = null;
+                }
+            }
             members = Members.of(accounts);
+            for (LiveAccount member : accounts) {
+                member.memberOf = this;
+            }
             stale = true;
         } finally {
             lock.unlock();
@@ -413,7 +421,7 @@ final class PoolIndex {
 
     /** Looks at one account again after a change: lists or unlists it, tells the selector, queues its next wake-up. */
     private void reevaluate(LiveAccount live, long now) {
-        if (stale || policy == null || members.byId().get(live.id()) != live) {
+        if (stale || policy == null || live.memberOf != this) {
             return; // the next pick looks at every account anyway, or the account left the pool
         }
         if (live.isAvailable(now, policy)) {

@@ -417,7 +417,7 @@ public final class RotorGateway implements Gateway, PoolGateway, Admin, MetricsE
         headers.put("Content-Type", contentType != null ? contentType : "application/json");
         headers.put(ACCOUNT_HEADER, lease.accountId());
         boolean served = outcome instanceof Outcome.Served;
-        metrics.request(trace.pool, lease.accountId(), upstreamResponse.status(), served ? "served" : "refused");
+        metrics.request(trace.pool, lease.account(), upstreamResponse.status(), served ? "served" : "refused");
         if (streaming) {
             metrics.streamOpened();
         }

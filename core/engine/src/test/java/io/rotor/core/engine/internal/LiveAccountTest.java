@@ -3,6 +3,7 @@ package io.rotor.core.engine.internal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.rotor.api.Account;
@@ -123,5 +124,25 @@ class LiveAccountTest {
 
         // 100 ms, then 100 + 0.3 × (200 − 100)
         org.junit.jupiter.api.Assertions.assertEquals(130.0, live.candidate().latencyMs(), 1e-9);
+    }
+
+    @Test
+    void aReloadThatBringsOnlyNewCountersKeepsTheRecordInHandAndAnEditReplacesIt() {
+        LiveAccount live = new LiveAccount(account("a", 0), 0);
+        Account held = live.account();
+        live.tryAcquire(1, POLICY);
+        live.release(true);
+        Account flushed = live.snapshot(); // what the store holds after a statistics flush
+        assertEquals(1, flushed.stats().totalRequests());
+
+        assertFalse(live.refresh(flushed));
+        assertSame(held, live.account(), "same definition: the record in hand is kept");
+        assertEquals(1, live.snapshot().stats().totalRequests(), "the live counters are what counts");
+
+        Account edited = new Account("a", "openai", null, "renamed", AccountStatus.ACTIVE, null, 1, 1, null, 0, null,
+                null, null, null, null, flushed.stats(), flushed.rateLimit());
+        live.refresh(edited);
+        assertSame(edited, live.account(), "an edit is adopted");
+        assertEquals("renamed", live.snapshot().name());
     }
 }

@@ -1,6 +1,7 @@
 package io.rotor.core.engine.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -182,6 +183,25 @@ class PoolIndexTest {
         index.update(List.of(a, b), true);
         assertEquals("b", take(index, strategy, UNLIMITED).accountId());
         assertEquals(2, strategy.selectors.get());
+    }
+
+    @Test
+    void anAccountThatLeftThePoolIsNotPickedAgainWhenItsRequestEnds() {
+        FirstAvailable strategy = new FirstAvailable();
+        LiveAccount a = live("a", 0, 0);
+        LiveAccount b = live("b", 1, 0);
+        PoolIndex index = pool(a, b);
+        Lease onA = take(index, strategy, UNLIMITED);
+        assertEquals("a", onA.accountId());
+
+        index.update(List.of(b), true); // a was deleted or moved to another pool while its request ran
+        assertEquals("b", take(index, strategy, UNLIMITED).accountId());
+        onA.release(true);
+        assertEquals("b", take(index, strategy, UNLIMITED).accountId(), "a stays out of the pool it left");
+        assertFalse(strategy.seen.containsKey("a"));
+
+        index.update(List.of(a, b), true);
+        assertEquals("a", take(index, strategy, UNLIMITED).accountId(), "and is back when it rejoins");
     }
 
     @Test

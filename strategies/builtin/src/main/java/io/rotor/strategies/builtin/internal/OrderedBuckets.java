@@ -25,15 +25,18 @@ final class OrderedBuckets {
     }
 
     void put(Candidate candidate) {
-        Candidate old = byId.put(candidate.id(), candidate);
+        Candidate old = byId.get(candidate.id());
         if (old != null) {
             if (old.order() == candidate.order() && key.applyAsLong(old) == key.applyAsLong(candidate)) {
-                // Most puts only bring counters that do not move the account: its group keeps the old copy,
-                // which serves as well (groups are read for ids and orders only), and no tree is walked.
+                // Most puts only bring counters that do not move the account: the old copy serves as well (ids,
+                // orders and keys are all that is read), so nothing is written and no tree is walked. Keeping
+                // it, rather than storing each new copy, also keeps the copies of thousands of accounts where
+                // they were made, side by side in the pool's order, instead of scattered over the heap.
                 return;
             }
             detach(old);
         }
+        byId.put(candidate.id(), candidate);
         buckets.computeIfAbsent(key.applyAsLong(candidate), k -> new TreeMap<>()).put(candidate.order(), candidate);
     }
 
