@@ -202,7 +202,13 @@ final class SmoothWeightIndex implements CandidateSelector {
 
     private void detach(Entry entry) {
         TreeSet<Entry> group = byWeight.get(entry.weight);
-        group.remove(entry);
+        if (group.first() == entry) {
+            // A pick takes the first of its group: reached along the tree's left edge, without reading the
+            // entries on the way, which in a group of thousands the processor's cache no longer holds.
+            group.pollFirst();
+        } else {
+            group.remove(entry);
+        }
         if (group.isEmpty()) {
             byWeight.remove(entry.weight);
         }
