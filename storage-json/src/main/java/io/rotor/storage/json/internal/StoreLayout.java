@@ -84,9 +84,10 @@ final class StoreLayout {
 
     static StoreSnapshot snapshot(ObjectNode root, long revision) {
         List<Account> accounts = new ArrayList<>();
+        Map<String, String> names = new HashMap<>();
         ArrayNode accountNodes = array(root, "accounts", "the top level");
         for (int i = 0; i < accountNodes.size(); i++) {
-            accounts.add(readAccount(object(accountNodes.get(i), "accounts[" + i + "]"), "accounts[" + i + "]"));
+            accounts.add(readAccount(object(accountNodes.get(i), "accounts[" + i + "]"), "accounts[" + i + "]", names));
         }
         List<User> users = new ArrayList<>();
         ArrayNode userNodes = array(root, "users", "the top level");
@@ -101,7 +102,7 @@ final class StoreLayout {
         return new StoreSnapshot(accounts, users, pools, readSettings(root), revision);
     }
 
-    private static Account readAccount(ObjectNode node, String where) {
+    private static Account readAccount(ObjectNode node, String where, Map<String, String> names) {
         String id = requiredText(node, "id", where);
         where = "account " + id;
         ObjectNode metadata = optionalObject(node, "metadata", where);
@@ -119,8 +120,8 @@ final class StoreLayout {
         // Names that thousands of accounts repeat share one string, which stays in the processor's cache.
         return new Account(
                 id,
-                upstream == null || upstream.isBlank() ? DEFAULT_UPSTREAM : upstream.intern(),
-                pool == null ? null : pool.intern(),
+                upstream == null || upstream.isBlank() ? DEFAULT_UPSTREAM : names.computeIfAbsent(upstream, n -> n),
+                pool == null ? null : names.computeIfAbsent(pool, n -> n),
                 metadata == null ? null : text(metadata, "name", where + " metadata"),
                 status(node, where),
                 text(node, "statusReason", where),

@@ -428,11 +428,12 @@ public final class SqliteAccountStore implements AccountStore, AutoCloseable {
             }
         }
         List<Account> accounts = new ArrayList<>();
+        Map<String, String> names = new HashMap<>();
         try (PreparedStatement query = reader.prepareStatement(
                 "SELECT " + ACCOUNT_COLUMNS + " FROM accounts ORDER BY seq");
                 ResultSet rows = query.executeQuery()) {
             while (rows.next()) {
-                accounts.add(readAccount(rows, secrets, tags));
+                accounts.add(readAccount(rows, secrets, tags, names));
             }
         }
         List<User> users = new ArrayList<>();
@@ -467,7 +468,7 @@ public final class SqliteAccountStore implements AccountStore, AutoCloseable {
     }
 
     private Account readAccount(ResultSet rows, Map<String, Map<String, String>> secrets,
-            Map<String, List<String>> tags) throws SQLException {
+            Map<String, List<String>> tags, Map<String, String> names) throws SQLException {
         String id = rows.getString(1);
         AccountStatus status;
         try {
@@ -478,7 +479,8 @@ public final class SqliteAccountStore implements AccountStore, AutoCloseable {
         }
         // Names that thousands of accounts repeat share one string, which stays in the processor's cache.
         String pool = rows.getString(3);
-        return new Account(id, rows.getString(2).intern(), pool == null ? null : pool.intern(), rows.getString(4),
+        return new Account(id, names.computeIfAbsent(rows.getString(2), n -> n),
+                pool == null ? null : names.computeIfAbsent(pool, n -> n), rows.getString(4),
                 status, rows.getString(6),
                 rows.getInt(7), rows.getInt(8), tags.get(id), rows.getInt(9), instant(rows, 10), instant(rows, 11),
                 rows.getString(12), secrets.get(id), rows.getString(13),

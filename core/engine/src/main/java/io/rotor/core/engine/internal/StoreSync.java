@@ -110,7 +110,9 @@ final class StoreSync {
     private void upgradeSeedCiphertexts(List<AccountRuntime> changed) {
         for (AccountRuntime runtime : changed) {
             LiveAccount live = registry.account(runtime.id());
-            Account account = live == null ? null : live.account();
+            // The live status and counters: the record in hand may hold counters from its last definition change,
+            // and a status other than the one this flush just wrote.
+            Account account = live == null ? null : live.snapshot();
             if (account == null || account.encryptionKeyId() != null || account.secrets().isEmpty()) {
                 continue;
             }

@@ -144,5 +144,14 @@ class LiveAccountTest {
         live.refresh(edited);
         assertSame(edited, live.account(), "an edit is adopted");
         assertEquals("renamed", live.snapshot().name());
+
+        Account rotated = edited.withSecrets(java.util.Map.of(Account.SECRET_API_KEY, "new-ciphertext"), "key-2");
+        live.refresh(rotated.withRuntime(flushed.stats(), flushed.rateLimit(), null));
+        assertEquals("key-2", live.account().encryptionKeyId(), "new ciphertexts alone are adopted");
+        assertEquals("new-ciphertext", live.account().secrets().get(Account.SECRET_API_KEY));
+
+        assertTrue(live.refresh(live.account().withStatus(AccountStatus.INACTIVE, "paused")));
+        assertEquals(AccountStatus.INACTIVE, live.account().status(), "a status alone is adopted");
+        assertEquals(AccountStatus.INACTIVE, live.status());
     }
 }

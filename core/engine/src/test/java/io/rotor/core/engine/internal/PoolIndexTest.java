@@ -205,6 +205,38 @@ class PoolIndexTest {
     }
 
     @Test
+    void anAccountMovedToAnotherPoolServesThereWhicheverPoolIsUpdatedFirst() {
+        for (boolean newPoolFirst : new boolean[] {true, false}) {
+            FirstAvailable inP = new FirstAvailable();
+            FirstAvailable inQ = new FirstAvailable();
+            LiveAccount x = live("x", 0, 1);
+            LiveAccount y = live("y", 1, 0);
+            PoolIndex p = pool(x, y);
+            PoolIndex q = new PoolIndex("q");
+            Lease onX = take(p, inP, UNLIMITED);
+            assertEquals("x", onX.accountId());
+
+            x.index(q); // as the registry's load does, then each pool's index adopts its members
+            if (newPoolFirst) {
+                q.update(List.of(x), true);
+                p.update(List.of(y), true);
+            } else {
+                p.update(List.of(y), true);
+                q.update(List.of(x), true);
+            }
+            assertNull(take(q, inQ, UNLIMITED), "x is busy with its request from p (one at a time)");
+            assertEquals("y", take(p, inP, UNLIMITED).accountId(), "p has only y");
+            onX.release(true); // through x's index now: q
+            p.release(x, true, clock.get()); // a release that still reaches p changes nothing there
+            assertFalse(inP.seen.containsKey("x"));
+            Lease inNewPool = take(q, inQ, UNLIMITED);
+            assertEquals("x", inNewPool.accountId(), "x serves in q once its request ended");
+            inNewPool.release(true);
+            assertEquals("x", take(q, inQ, UNLIMITED).accountId(), "and x is free again in q");
+        }
+    }
+
+    @Test
     void aStrategyThatOnlyPicksFromAListIsGivenTheAvailableAccounts() {
         List<List<String>> offered = new ArrayList<>();
         RotationStrategy last = (candidates, request) -> {

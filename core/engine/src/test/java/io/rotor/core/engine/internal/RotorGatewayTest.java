@@ -235,6 +235,26 @@ class RotorGatewayTest {
     }
 
     @Test
+    void aSeedCiphertextRewrittenByAFlushKeepsTheAccountsLiveCooldownAndCounters() throws Exception {
+        store.putAccount(new Account("acc_seed", "openai", null, "seed", AccountStatus.ACTIVE, null, 1, 1, null, 0,
+                java.time.Instant.EPOCH, null, null, Map.of(Account.SECRET_API_KEY, SeedCiphertexts.encrypt("sk-seed", KEY)),
+                null, null, null));
+        adapter.statusByKey.put("sk-seed", 429);
+        gateway = gateway(Map.of("rateLimit.cooldownMs", "60000", "retry.max", "0"));
+        assertThrows(RotorException.class, () -> chat(MASTER), "the 429 starts a cooldown");
+        assertEquals(1, adapter.calls.get());
+
+        gateway.flush(); // rewrites the seed ciphertext and writes the statistics
+        Account stored = store.snapshot().accounts().get(0);
+        assertTrue(stored.encryptionKeyId() != null, "rewritten in Rotor's form");
+        assertEquals(AccountStatus.RATE_LIMITED, stored.status());
+        assertEquals(1, stored.stats().rateLimitHits());
+        assertEquals(AccountStatus.RATE_LIMITED, gateway.account("acc_seed").status(), "the cooldown goes on");
+        assertEquals(ErrorCode.NO_AVAILABLE_ACCOUNTS, assertThrows(RotorException.class, () -> chat(MASTER)).code());
+        assertEquals(1, adapter.calls.get(), "a cooling account is not called");
+    }
+
+    @Test
     void aFailedFlushIsWrittenByTheNextOne() throws Exception {
         adapter.statusByKey.put("sk-bad", 401);
         add("sk-bad");
