@@ -121,12 +121,12 @@ final class LiveAccount {
             }
         }
         storedStatus = stored.status();
+        // Keeps the record in hand when only its counters changed (this object keeps the live ones): a reload after
+        // each statistics flush brings every account again, and a fresh copy per account each second would be cold
+        // in the processor's cache at each account's next request.
         if (!stored.withRuntime(account.stats(), account.rateLimit(), account.lastUsed()).equals(account)) {
             account = stored;
         }
-        // else keeps the record in hand: a reload after each statistics flush brings every account again with
-        // only its counters changed (this object keeps the live ones), and a fresh copy per account each second
-        // would be cold in the processor's cache at each account's next request.
         return changed;
     }
 
