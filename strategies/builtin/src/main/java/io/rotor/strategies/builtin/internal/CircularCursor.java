@@ -51,6 +51,17 @@ final class CircularCursor {
         return lastId;
     }
 
+    /** {@link #advance(List)} over candidates kept with their usage, the lowest first: least-used's pick. */
+    synchronized String advance(LowestKeyIndex candidates, Set<String> excluded) {
+        LowestKeyIndex.Slot next = candidates.pick(lastOrder, excluded);
+        if (next == null) {
+            return null;
+        }
+        lastOrder = next.order();
+        lastId = next.id();
+        return lastId;
+    }
+
     /** {@link #stayOrAdvance(List)} over candidates sorted by order, skipping the excluded ones. */
     synchronized String stayOrAdvance(OrderedBuckets candidates, Set<String> excluded) {
         if (lastId != null && candidates.contains(lastId) && !excluded.contains(lastId)) {

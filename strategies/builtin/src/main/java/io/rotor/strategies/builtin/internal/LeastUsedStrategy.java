@@ -7,9 +7,7 @@ import io.rotor.api.PickRequest;
 import io.rotor.api.RotationStrategy;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import org.osgi.service.component.annotations.Component;
 
 /**
@@ -40,7 +38,7 @@ public final class LeastUsedStrategy implements IndexedRotationStrategy {
     public CandidateSelector selector(String pool) {
         CircularCursor cursor = cursors.of(pool);
         // Both counts are never negative: the key orders as USAGE does.
-        OrderedBuckets candidates = new OrderedBuckets(candidate ->
+        LowestKeyIndex candidates = new LowestKeyIndex(candidate ->
                 ((long) candidate.requestsThisWindow() << 32) | (candidate.inFlight() & 0xffffffffL));
         return new CandidateSelector() {
             @Override
@@ -55,13 +53,7 @@ public final class LeastUsedStrategy implements IndexedRotationStrategy {
 
             @Override
             public String pick(PickRequest request, Set<String> excluded) {
-                for (Map.Entry<Long, TreeMap<Long, Candidate>> group : candidates.groups()) {
-                    String picked = cursor.advance(group.getValue(), excluded);
-                    if (picked != null) {
-                        return picked;
-                    }
-                }
-                return null;
+                return cursor.advance(candidates, excluded);
             }
         };
     }

@@ -9,7 +9,7 @@ import java.util.TreeMap;
 import java.util.function.ToLongFunction;
 
 /**
- * A pool's available candidates grouped by a key (one group for all, or by priority, or by usage),
+ * A pool's available candidates grouped by a key (one group for all, or by priority),
  * each group sorted by {@link Candidate#order()}: what the circular strategies need to find the
  * lowest group and the next account in it in O(log n) instead of scanning every candidate. Used by
  * one thread at a time (the engine's pool lock).

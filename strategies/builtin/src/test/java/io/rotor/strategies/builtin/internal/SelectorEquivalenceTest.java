@@ -10,6 +10,7 @@ import io.rotor.api.CandidateSelector;
 import io.rotor.api.IndexedRotationStrategy;
 import io.rotor.api.PickRequest;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -50,6 +51,12 @@ class SelectorEquivalenceTest {
     @Test
     void leastUsedSelectorPicksAsItsListPick() {
         assertSamePicks(LeastUsedStrategy::new, false);
+    }
+
+    @Test
+    void leastUsedSelectorPicksAsItsListPickOverManyAccountsPutInAnyOrder() {
+        // Orders shuffled: accounts reach the selector out of order, and its positions must be assigned again.
+        assertSamePicks(LeastUsedStrategy::new, false, 300, true);
     }
 
     @Test
@@ -95,15 +102,27 @@ class SelectorEquivalenceTest {
 
     /** Runs the same random history through a list-picking instance and a selector of another instance. */
     private static void assertSamePicks(Supplier<IndexedRotationStrategy> strategies, boolean rotates) {
+        assertSamePicks(strategies, rotates, ACCOUNTS, false);
+    }
+
+    private static void assertSamePicks(Supplier<IndexedRotationStrategy> strategies, boolean rotates, int count,
+            boolean shuffled) {
         for (long seed = 1; seed <= 12; seed++) {
             Random random = new Random(seed);
+            List<Long> orders = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                orders.add(i * 3L);
+            }
+            if (shuffled) {
+                Collections.shuffle(orders, random);
+            }
             IndexedRotationStrategy byList = strategies.get();
             CandidateSelector selector = strategies.get().selector("pool");
             Map<String, Candidate> accounts = new LinkedHashMap<>();
             Set<String> available = new HashSet<>();
-            for (int i = 0; i < ACCOUNTS; i++) {
+            for (int i = 0; i < count; i++) {
                 String id = "acc" + i;
-                accounts.put(id, candidate(id, i * 3L, random));
+                accounts.put(id, candidate(id, orders.get(i), random));
                 if (random.nextBoolean()) {
                     available.add(id);
                     selector.put(accounts.get(id));
