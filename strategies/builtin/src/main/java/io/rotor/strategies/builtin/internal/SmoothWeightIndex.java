@@ -10,11 +10,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
 
 /**
  * nginx's smooth weighted round-robin over one pool's available accounts, as {@link WeightedStrategy}
- * picks from a list, in O(log n) per pick instead of adding every candidate's weight every time.
+ * picks from a list, without adding every candidate's weight at every pick: a pick reads one account per
+ * distinct weight and moves the one it picks within its group (usually from first to last).
  *
  * <p>Every pick adds each candidate's weight to its running value; so while an account is available
  * its running value is {@code base + weight × picks}, with {@code base} changing only when it is
@@ -54,7 +54,7 @@ final class SmoothWeightIndex implements CandidateSelector {
             .thenComparingLong(e -> e.order).thenComparing(e -> e.id);
 
     private final Map<String, Entry> present = new HashMap<>();
-    private final TreeMap<Integer, TreeSet<Entry>> byWeight = new TreeMap<>();
+    private final TreeMap<Integer, SortedRing<Entry>> byWeight = new TreeMap<>();
     private final Map<String, Away> away = new HashMap<>();
     private long positiveWeights;
     private int positiveCount;
@@ -127,7 +127,7 @@ final class SmoothWeightIndex implements CandidateSelector {
         long bestValue = 0;
         long total;
         if (!allZero) {
-            for (Map.Entry<Integer, TreeSet<Entry>> group : byWeight.tailMap(1, true).entrySet()) {
+            for (Map.Entry<Integer, SortedRing<Entry>> group : byWeight.tailMap(1, true).entrySet()) {
                 Entry first = firstNotExcluded(group.getValue(), excluded);
                 if (first == null) {
                     continue;
@@ -140,22 +140,18 @@ final class SmoothWeightIndex implements CandidateSelector {
             }
             total = positiveWeights - skippedWeights;
         } else {
-            TreeSet<Entry> zeros = byWeight.get(0);
+            SortedRing<Entry> zeros = byWeight.get(0);
             best = zeros == null ? null : firstNotExcluded(zeros, excluded);
             total = zeroCount - skippedZero;
         }
         if (best == null) {
             return null;
         }
-        detach(best);
-        best.base -= total;
-        attach(best);
+        lower(best, total);
         // Accounts skipped by this pick get no share of it, as if they had been away.
         for (Entry entry : skipped) {
             if (allZero == (entry.weight == 0)) {
-                detach(entry);
-                entry.base -= allZero ? 1 : entry.weight;
-                attach(entry);
+                lower(entry, allZero ? 1 : entry.weight);
             }
         }
         if (allZero) {
@@ -173,7 +169,7 @@ final class SmoothWeightIndex implements CandidateSelector {
         return best.id;
     }
 
-    private static Entry firstNotExcluded(TreeSet<Entry> group, Set<String> excluded) {
+    private static Entry firstNotExcluded(SortedRing<Entry> group, Set<String> excluded) {
         for (Entry entry : group) {
             if (!excluded.contains(entry.id)) {
                 return entry;
@@ -191,7 +187,7 @@ final class SmoothWeightIndex implements CandidateSelector {
     }
 
     private void attach(Entry entry) {
-        byWeight.computeIfAbsent(entry.weight, w -> new TreeSet<>(BEST_FIRST)).add(entry);
+        byWeight.computeIfAbsent(entry.weight, w -> new SortedRing<>(BEST_FIRST)).add(entry);
         if (entry.weight > 0) {
             positiveWeights += entry.weight;
             positiveCount++;
@@ -200,15 +196,17 @@ final class SmoothWeightIndex implements CandidateSelector {
         }
     }
 
+    /** Moves an account down its group, which it stays in: a picked one goes from the first place to (nearly always) the last. */
+    private void lower(Entry entry, long by) {
+        SortedRing<Entry> group = byWeight.get(entry.weight);
+        group.remove(entry);
+        entry.base -= by;
+        group.add(entry);
+    }
+
     private void detach(Entry entry) {
-        TreeSet<Entry> group = byWeight.get(entry.weight);
-        if (group.first() == entry) {
-            // A pick takes the first of its group: reached along the tree's left edge, without reading the
-            // entries on the way, which in a group of thousands the processor's cache no longer holds.
-            group.pollFirst();
-        } else {
-            group.remove(entry);
-        }
+        SortedRing<Entry> group = byWeight.get(entry.weight);
+        group.remove(entry);
         if (group.isEmpty()) {
             byWeight.remove(entry.weight);
         }
