@@ -12,6 +12,7 @@ import java.net.URI;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -26,7 +27,11 @@ public final class OpenAiAdapter implements UpstreamAdapter {
     private static final String JSON = "application/json";
     private static final String EVENT_STREAM = "text/event-stream";
 
+    /** Bounds the URI cache, should base URLs keep changing (each configuration change adds some). */
+    private static final int MAX_CACHED_URIS = 1_024;
+
     private final UpstreamHttp http;
+    private final Map<Target, URI> uris = new ConcurrentHashMap<>();
 
     @Activate
     public OpenAiAdapter(@Reference UpstreamHttp http) {
@@ -73,19 +78,32 @@ public final class OpenAiAdapter implements UpstreamAdapter {
         return headers;
     }
 
-    private static URI uri(UpstreamCall call, Endpoint endpoint) throws IOException {
+    private URI uri(UpstreamCall call, Endpoint endpoint) throws IOException {
         String baseUrl = call.upstream().baseUrl();
         if (baseUrl == null || baseUrl.isBlank()) {
             throw new IOException("upstream " + call.upstream().name() + " declares no baseUrl");
         }
-        String base = baseUrl.strip();
-        while (base.endsWith("/")) {
-            base = base.substring(0, base.length() - 1);
+        Target target = new Target(baseUrl, endpoint);
+        URI uri = uris.get(target);
+        if (uri == null) {
+            String base = baseUrl.strip();
+            while (base.endsWith("/")) {
+                base = base.substring(0, base.length() - 1);
+            }
+            try {
+                uri = URI.create(base + endpoint.path());
+            } catch (IllegalArgumentException e) {
+                throw new IOException("upstream " + call.upstream().name() + " has a malformed baseUrl", e);
+            }
+            if (uris.size() >= MAX_CACHED_URIS) {
+                uris.clear();
+            }
+            uris.put(target, uri);
         }
-        try {
-            return URI.create(base + endpoint.path());
-        } catch (IllegalArgumentException e) {
-            throw new IOException("upstream " + call.upstream().name() + " has a malformed baseUrl", e);
-        }
+        return uri;
+    }
+
+    /** An upstream's base URL and an endpoint: a few per upstream, so each URI is parsed once. */
+    private record Target(String baseUrl, Endpoint endpoint) {
     }
 }

@@ -12,6 +12,8 @@ final class Keys {
 
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final String ID_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz";
+    /** Copied for each hash: a copy skips the provider look-up that {@code getInstance} makes per request. */
+    private static final MessageDigest SHA_256 = newSha256();
 
     private Keys() {
     }
@@ -55,8 +57,18 @@ final class Keys {
     }
 
     private static byte[] sha256(String key) {
+        MessageDigest digest;
         try {
-            return MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
+            digest = (MessageDigest) SHA_256.clone();
+        } catch (CloneNotSupportedException e) {
+            digest = newSha256();
+        }
+        return digest.digest(key.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static MessageDigest newSha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is required by every Java platform", e);
         }
