@@ -62,7 +62,7 @@ public final class RotorRuntime implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(RotorRuntime.class.getName());
     private static final Duration SERVICE_TIMEOUT = Duration.ofSeconds(20);
     /** The API version the system bundle exports; keep in step with io.rotor.api's package-info. */
-    private static final String API_PACKAGES = "io.rotor.api;version=0.3.0,"
+    private static final String API_PACKAGES = "io.rotor.api;version=0.4.0,"
             + "org.osgi.service.cm;version=1.6.1,"
             // GraalJS (no bundle) from the class path, for the script strategies bundle; keep in step with graalvm.version.
             + "org.graalvm.polyglot;version=25.4.4,org.graalvm.polyglot.proxy;version=25.4.4,"

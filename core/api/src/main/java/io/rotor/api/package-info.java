@@ -6,7 +6,7 @@
  * implemented by plugins; every other interface is implemented by Rotor itself.
  */
 @Export
-@Version("0.3.0")
+@Version("0.4.0")
 package io.rotor.api;
 
 import org.osgi.annotation.bundle.Export;

@@ -81,7 +81,7 @@ class FelixBundleIT {
         Map<String, String> properties = new HashMap<>();
         properties.put(Constants.FRAMEWORK_STORAGE, storage.toString());
         properties.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
-        properties.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, "io.rotor.api;version=0.3.0, com.sun.net.httpserver");
+        properties.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, "io.rotor.api;version=0.4.0, com.sun.net.httpserver");
         properties.put("ds.loglevel", "warn");
         framework = new FrameworkFactory().newFramework(properties);
         framework.start();

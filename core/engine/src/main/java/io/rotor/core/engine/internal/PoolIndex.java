@@ -71,6 +71,8 @@ final class PoolIndex {
     private int listed;
     private IndexedRotationStrategy selectorOwner;
     private CandidateSelector selector;
+    /** What the selector's {@link CandidateSelector#followsCounters()} answered when it was made. */
+    private boolean selectorFollowsCounters;
     /** A strategy whose selector failed; not asked again until the pool changes. */
     private IndexedRotationStrategy brokenSelector;
 
@@ -273,6 +275,7 @@ final class PoolIndex {
         }
         try {
             CandidateSelector fresh = strategy.selector(name);
+            selectorFollowsCounters = fresh.followsCounters();
             for (LiveAccount live : members.accounts()) {
                 if (live.listed) {
                     fresh.put(live.candidate());
@@ -428,8 +431,10 @@ final class PoolIndex {
             if (!live.listed) {
                 live.listed = true;
                 listed++;
+                tellSelector(live, true);
+            } else if (selectorFollowsCounters) {
+                tellSelector(live, true);
             }
-            tellSelector(live, true);
         } else if (live.listed) {
             live.listed = false;
             listed--;

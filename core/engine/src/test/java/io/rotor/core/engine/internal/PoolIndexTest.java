@@ -37,6 +37,8 @@ class PoolIndexTest {
     static final class FirstAvailable implements IndexedRotationStrategy {
         final Map<String, Candidate> seen = new HashMap<>();
         final AtomicInteger selectors = new AtomicInteger();
+        final AtomicInteger puts = new AtomicInteger();
+        boolean followsCounters = true;
         Map<String, Candidate> atLastPick = Map.of();
 
         @Override
@@ -52,6 +54,7 @@ class PoolIndexTest {
             return new CandidateSelector() {
                 @Override
                 public void put(Candidate candidate) {
+                    puts.incrementAndGet();
                     seen.put(candidate.id(), candidate);
                     byOrder.put(candidate.order(), candidate.id());
                 }
@@ -62,6 +65,11 @@ class PoolIndexTest {
                     if (gone != null) {
                         byOrder.remove(gone.order());
                     }
+                }
+
+                @Override
+                public boolean followsCounters() {
+                    return followsCounters;
                 }
 
                 @Override
@@ -137,6 +145,26 @@ class PoolIndexTest {
         take(index, strategy, UNLIMITED).release(true);
         assertEquals(0, strategy.atLastPick.get("a").requestsThisWindow(), "the window rolled over before the pick");
         assertEquals(1, strategy.seen.get("a").requestsThisWindow());
+    }
+
+    @Test
+    void aSelectorThatReadsNoCountersIsToldOnlyWhenAnAccountComesOrGoes() {
+        FirstAvailable strategy = new FirstAvailable();
+        strategy.followsCounters = false;
+        PoolIndex index = pool(live("a", 0, 0), live("b", 1, 1));
+
+        for (int i = 0; i < 3; i++) {
+            take(index, strategy, UNLIMITED).release(true);
+        }
+        assertEquals(2, strategy.puts.get(), "a and b once, when the selector was made; not after a's requests");
+        assertEquals(0, strategy.seen.get("a").totalRequests(), "the copy it was given first");
+
+        Lease b = index.acquire(strategy, UNLIMITED, PICK, Set.of("a"), clock.get(), clock::get);
+        assertEquals("b", b.accountId());
+        assertEquals(Set.of("a"), strategy.seen.keySet(), "b is busy at its limit of one: taken away at once");
+        b.release(true);
+        assertEquals(Set.of("a", "b"), strategy.seen.keySet(), "and given back when its request ends");
+        assertEquals(1, strategy.seen.get("b").totalRequests());
     }
 
     @Test

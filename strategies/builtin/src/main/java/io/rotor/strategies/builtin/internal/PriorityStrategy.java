@@ -56,6 +56,11 @@ public final class PriorityStrategy implements IndexedRotationStrategy {
             }
 
             @Override
+            public boolean followsCounters() {
+                return false; // the priority and order only
+            }
+
+            @Override
             public String pick(PickRequest request, Set<String> excluded) {
                 // The lowest priority value with an account not excluded; usually the first group.
                 for (Map.Entry<Long, TreeMap<Long, Candidate>> group : candidates.groups()) {

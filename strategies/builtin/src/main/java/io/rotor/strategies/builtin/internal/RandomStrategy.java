@@ -56,6 +56,11 @@ public final class RandomStrategy implements IndexedRotationStrategy {
             }
 
             @Override
+            public boolean followsCounters() {
+                return false; // the ids only
+            }
+
+            @Override
             public String pick(PickRequest request, Set<String> excluded) {
                 if (ids.isEmpty()) {
                     return null;

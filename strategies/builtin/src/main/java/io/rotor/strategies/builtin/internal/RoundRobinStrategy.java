@@ -41,6 +41,11 @@ public final class RoundRobinStrategy implements IndexedRotationStrategy {
             }
 
             @Override
+            public boolean followsCounters() {
+                return false; // the order only
+            }
+
+            @Override
             public String pick(PickRequest request, Set<String> excluded) {
                 return cursor.advance(candidates.only(), excluded);
             }

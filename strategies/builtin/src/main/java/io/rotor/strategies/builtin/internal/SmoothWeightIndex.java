@@ -105,6 +105,11 @@ final class SmoothWeightIndex implements CandidateSelector {
     }
 
     @Override
+    public boolean followsCounters() {
+        return false; // the weight and order only
+    }
+
+    @Override
     public synchronized String pick(PickRequest request, Set<String> excluded) {
         List<Entry> skipped = new ArrayList<>(0);
         long skippedWeights = 0;

@@ -46,6 +46,11 @@ public final class StickyStrategy implements IndexedRotationStrategy {
             }
 
             @Override
+            public boolean followsCounters() {
+                return false; // the order only
+            }
+
+            @Override
             public String pick(PickRequest request, Set<String> excluded) {
                 return current.stayOrAdvance(candidates, excluded);
             }
