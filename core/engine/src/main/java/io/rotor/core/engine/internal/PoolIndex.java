@@ -428,11 +428,12 @@ final class PoolIndex {
             return; // the next pick looks at every account anyway, or the account left the pool
         }
         if (live.isAvailable(now, policy)) {
-            if (!live.listed) {
+            boolean comes = !live.listed;
+            if (comes) {
                 live.listed = true;
                 listed++;
-                tellSelector(live, true);
-            } else if (selectorFollowsCounters) {
+            }
+            if (comes || selectorFollowsCounters) {
                 tellSelector(live, true);
             }
         } else if (live.listed) {
