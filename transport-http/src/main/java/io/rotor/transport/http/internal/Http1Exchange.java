@@ -216,8 +216,9 @@ final class Http1Exchange extends HttpExchange {
      * it. That thread usually waits on an upstream that may stay silent for minutes; a blocking socket read
      * on a virtual thread ends at an interrupt (the socket is closed, the upstream sees its connection end),
      * and so does every other blocking wait, so the upstream call and the account are released at once.
-     * On a platform thread a socket read does not end at an interrupt: the upstream client notices the
-     * interrupt of a thread waiting on it and cancels its call ({@link OkHttpUpstreamClient}).
+     * On a platform thread a plain socket's read does not end at an interrupt (the upstream client's
+     * channel sockets do), so the upstream client also notices the interrupt of a thread waiting on it
+     * and cancels its call ({@link OkHttpUpstreamClient}).
      */
     private void watchForHangUp() {
         synchronized (this) {

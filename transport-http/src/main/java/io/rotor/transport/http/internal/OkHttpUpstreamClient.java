@@ -44,8 +44,9 @@ import org.osgi.service.component.annotations.Deactivate;
  * thread wake-up per upstream response. The watchdog looks at the calls waiting for upstream bytes a
  * few times per timeout and cancels one that has waited too long, which its caller then sees as the
  * {@link SocketTimeoutException} a socket timeout would have thrown. It also cancels the call of a
- * thread that was interrupted while it waits (a client that hung up): a socket read on a platform
- * thread does not end at an interrupt, as it does on a virtual thread. The same watch covers sending the
+ * thread that was interrupted while it waits (a client that hung up): a plain socket's read on a
+ * platform thread does not end at an interrupt (the channel sockets of {@link ChannelSocketFactory}
+ * do, as any socket does on a virtual thread). The same watch covers sending the
  * request (an upstream that stops reading it), so OkHttp keeps no write timeout either: okio keeps one
  * with a watchdog thread it wakes at every request (without it, saturated throughput measured about 15%
  * higher). For the same reason the connection pool runs its clean-up on {@link UnhurriedPoolTasks},
@@ -70,7 +71,7 @@ public final class OkHttpUpstreamClient implements UpstreamHttp {
     private static final byte[] NO_BYTES = new byte[0];
 
     private final ExecutorService dispatcherExecutor;
-    private final CompletableFuture<OkHttpClient> client;
+    private final CompletableFuture<Clients> client;
     private final long readTimeoutMs;
     private final Set<Watched> waiting = ConcurrentHashMap.newKeySet();
     private final Map<URI, HttpUrl> urls = new ConcurrentHashMap<>();
@@ -90,23 +91,47 @@ public final class OkHttpUpstreamClient implements UpstreamHttp {
         watchdog = Thread.ofPlatform().name("rotor-upstream-watchdog").daemon().start(this::watch);
     }
 
-    private OkHttpClient build(long connectTimeoutMs) {
+    private Clients build(long connectTimeoutMs) {
         Dispatcher dispatcher = new Dispatcher(dispatcherExecutor);
         dispatcher.setMaxRequests(MAX_ASYNC_REQUESTS);
         dispatcher.setMaxRequestsPerHost(MAX_ASYNC_REQUESTS);
-        return new OkHttpClient.Builder()
+        OkHttpClient onVirtualThreads = new OkHttpClient.Builder()
                 .dispatcher(dispatcher)
-                .connectionPool(new ConnectionPool(MAX_IDLE_CONNECTIONS, KEEP_ALIVE.toMillis(), TimeUnit.MILLISECONDS,
-                        new UnhurriedPoolTasks().taskRunner(), ConnectionListener.Companion.getNONE()))
+                .connectionPool(connectionPool())
+                .socketFactory(new ChannelSocketFactory())
                 .connectTimeout(Duration.ofMillis(connectTimeoutMs))
                 .readTimeout(Duration.ZERO)
                 .writeTimeout(Duration.ZERO)
                 .build();
+        return new Clients(onVirtualThreads.newBuilder().connectionPool(connectionPool()).build(), onVirtualThreads);
+    }
+
+    private static ConnectionPool connectionPool() {
+        return new ConnectionPool(MAX_IDLE_CONNECTIONS, KEEP_ALIVE.toMillis(), TimeUnit.MILLISECONDS,
+                new UnhurriedPoolTasks().taskRunner(), ConnectionListener.Companion.getNONE());
+    }
+
+    /**
+     * One client per kind of calling thread, the same but for their connection pools. A socket that a
+     * virtual thread has used once stays in non-blocking mode (the JDK's choice), and a platform thread
+     * then reads it with a failed read and a {@code poll} each time it waits: keeping the platform
+     * threads' connections apart saves those two system calls per request on the busiest connections
+     * (see {@link ChannelSocketFactory}).
+     */
+    private record Clients(OkHttpClient onPlatformThreads, OkHttpClient onVirtualThreads) {
+
+        OkHttpClient forThisThread() {
+            return Thread.currentThread().isVirtual() ? onVirtualThreads : onPlatformThreads;
+        }
+
+        List<OkHttpClient> both() {
+            return List.of(onPlatformThreads, onVirtualThreads);
+        }
     }
 
     private OkHttpClient client() {
         try {
-            return client.join();
+            return client.join().forThisThread();
         } catch (CompletionException e) {
             throw new IllegalStateException("the upstream HTTP client could not start: " + e.getCause(), e.getCause());
         }
@@ -161,10 +186,10 @@ public final class OkHttpUpstreamClient implements UpstreamHttp {
         closed = true;
         watchdog.interrupt();
         // Does not wait for a client still being built (a short CLI command may end first), nor fail on one that failed.
-        client.thenAccept(started -> {
-            started.dispatcher().cancelAll();
-            started.connectionPool().evictAll();
-        });
+        client.thenAccept(started -> started.both().forEach(each -> {
+            each.dispatcher().cancelAll();
+            each.connectionPool().evictAll();
+        }));
         dispatcherExecutor.shutdownNow();
         // The pool's task backend keeps running: see UnhurriedPoolTasks.
     }

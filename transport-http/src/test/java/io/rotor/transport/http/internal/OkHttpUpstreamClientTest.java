@@ -84,6 +84,31 @@ class OkHttpUpstreamClientTest {
     }
 
     @Test
+    void platformAndVirtualThreadsReuseConnectionsOfTheirOwnKind() throws Exception {
+        for (int i = 0; i < 4; i++) {
+            upstream.enqueue(new MockResponse.Builder().code(200).body("ok").build());
+        }
+        URI uri = URI.create(upstream.url("/v1/models").toString());
+        int[] connections = new int[4];
+        for (int i = 0; i < 4; i++) {
+            Thread caller = (i % 2 == 0 ? Thread.ofPlatform() : Thread.ofVirtual()).unstarted(() -> {
+                try (UpstreamResponse response = http.execute(new HttpCall("GET", uri, Map.of(), null, null))) {
+                    response.body().readAllBytes();
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            caller.start();
+            caller.join();
+            connections[i] = upstream.takeRequest().getConnectionIndex();
+        }
+
+        assertEquals(connections[0], connections[2], "platform threads share a connection");
+        assertEquals(connections[1], connections[3], "virtual threads share a connection");
+        assertTrue(connections[0] != connections[1], "the two kinds use different connections");
+    }
+
+    @Test
     void timesOutWhenNoResponseStartsWithinTheReadTimeout() {
         upstream.enqueue(new MockResponse.Builder().code(200).headersDelay(3, TimeUnit.SECONDS).build());
 
@@ -210,7 +235,9 @@ class OkHttpUpstreamClientTest {
 
     private static boolean blockedInSocketRead(Thread thread) {
         for (StackTraceElement frame : thread.getStackTrace()) {
-            if (frame.getClassName().equals("sun.nio.ch.NioSocketImpl") && frame.getMethodName().equals("park")) {
+            // A socket that waits with poll, or a channel's socket in a blocking read (ChannelSocketFactory).
+            if (frame.getClassName().equals("sun.nio.ch.NioSocketImpl") && frame.getMethodName().equals("park")
+                    || frame.getClassName().equals("sun.nio.ch.SocketDispatcher") && frame.getMethodName().equals("read0")) {
                 return true;
             }
         }

@@ -1,0 +1,61 @@
+package io.rotor.transport.http.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(30)
+class ChannelSocketFactoryTest {
+
+    private final ChannelSocketFactory factory = new ChannelSocketFactory();
+
+    @Test
+    void aSocketConnectedWithATimeoutStillReadsAndWritesInBlockingMode() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+                Socket socket = factory.createSocket()) {
+            socket.connect(server.getLocalSocketAddress(), 5_000);
+            try (Socket accepted = server.accept()) {
+                accepted.getOutputStream().write(42);
+                assertEquals(42, socket.getInputStream().read());
+                socket.getOutputStream().write(7);
+                assertEquals(7, accepted.getInputStream().read());
+            }
+            assertNotNull(socket.getChannel());
+            assertTrue(socket.getChannel().isBlocking());
+        }
+    }
+
+    @Test
+    void theConnectingFactoryMethodsConnect() throws Exception {
+        InetAddress loopback = InetAddress.getLoopbackAddress();
+        try (ServerSocket server = new ServerSocket(0, 4, loopback);
+                Socket byName = factory.createSocket(loopback.getHostAddress(), server.getLocalPort());
+                Socket byAddress = factory.createSocket(loopback, server.getLocalPort());
+                Socket fromLocal = factory.createSocket(loopback, server.getLocalPort(), loopback, 0)) {
+            for (Socket socket : new Socket[] {byName, byAddress, fromLocal}) {
+                assertTrue(socket.isConnected());
+                assertEquals(new InetSocketAddress(loopback, server.getLocalPort()), socket.getRemoteSocketAddress());
+            }
+        }
+    }
+
+    @Test
+    void aRefusedConnectionFailsAsAPlainSocketWould() throws IOException {
+        int closedPort;
+        try (ServerSocket gone = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closedPort = gone.getLocalPort();
+        }
+
+        assertThrows(ConnectException.class, () -> factory.createSocket(InetAddress.getLoopbackAddress(), closedPort));
+    }
+}
