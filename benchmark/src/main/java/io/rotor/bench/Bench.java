@@ -77,6 +77,9 @@ public final class Bench {
     private Processes.Running relayProcess;
     /** The bare TCP relay in front of the fake: what one more hop costs, the floor under any gateway. */
     private InetSocketAddress relay;
+    private Processes.Running eventLoopRelayProcess;
+    /** The same relay on event loops, which costs less under saturation (see {@link EventLoopRelay}). */
+    private InetSocketAddress eventLoopRelay;
 
     /** What the command line asked for. */
     record Options(boolean quick, boolean profile, boolean peers, Path root, Path out, List<String> phases,
@@ -180,6 +183,8 @@ public final class Bench {
         fake = new InetSocketAddress(InetAddress.getLoopbackAddress(), fakePort);
         relayProcess = Processes.startRelay(fakePort, work.resolve("relay.log"), port);
         relay = new InetSocketAddress(InetAddress.getLoopbackAddress(), port[0]);
+        eventLoopRelayProcess = Processes.startEventLoopRelay(fakePort, work.resolve("event-loop-relay.log"), port);
+        eventLoopRelay = new InetSocketAddress(InetAddress.getLoopbackAddress(), port[0]);
         rotor = new InetSocketAddress(InetAddress.getLoopbackAddress(), Processes.freePort());
         writeConfig();
 
@@ -315,7 +320,8 @@ public final class Bench {
         say("Warming up until throughput stops rising (rounds of %.1f s, at most %d s each)…", round.toMillis() / 1e3,
                 limit.toSeconds());
         List<WarmUp> all = List.of(new WarmUp("rotor", rotor, new byte[][] {through}),
-                new WarmUp("direct", fake, new byte[][] {direct}), new WarmUp("relay", relay, new byte[][] {direct}));
+                new WarmUp("direct", fake, new byte[][] {direct}), new WarmUp("relay", relay, new byte[][] {direct}),
+                new WarmUp("eventLoopRelay", eventLoopRelay, new byte[][] {direct}));
         warmUntilSteady(all, round, limit);
         Map<String, Object> warmUp = new LinkedHashMap<>();
         warmUp.put("roundSeconds", round.toMillis() / 1e3);
@@ -477,11 +483,13 @@ public final class Bench {
         CpuClock cpu = new CpuClock();
         long directCount = 0;
         long relayCount = 0;
+        long eventLoopRelayCount = 0;
         long rotorCount = 0;
         long errors = 0;
         Histogram rotorLatency = Load.histogram();
         Map<String, Double> directCpu = new LinkedHashMap<>();
         Map<String, Double> relayCpu = new LinkedHashMap<>();
+        Map<String, Double> eventLoopRelayCpu = new LinkedHashMap<>();
         Map<String, Double> rotorCpu = new LinkedHashMap<>();
         for (int i = 0; i < rounds; i++) {
             cpu.lap();
@@ -489,17 +497,21 @@ public final class Bench {
             directCpu = cpu.lap();
             Load.Throughput bare = Load.closedLoop(relay, new byte[][] {direct}, CONNECTIONS, round);
             relayCpu = cpu.lap();
+            Load.Throughput looped = Load.closedLoop(eventLoopRelay, new byte[][] {direct}, CONNECTIONS, round);
+            eventLoopRelayCpu = cpu.lap();
             Load.Throughput r = Load.closedLoop(rotor, new byte[][] {through}, CONNECTIONS, round);
             rotorCpu = cpu.lap();
             directCount += d.requests();
             relayCount += bare.requests();
+            eventLoopRelayCount += looped.requests();
             rotorCount += r.requests();
-            errors += d.errors() + bare.errors() + r.errors();
+            errors += d.errors() + bare.errors() + looped.errors() + r.errors();
             rotorLatency.add(r.latency());
         }
         double seconds = rounds * round.toNanos() / 1e9;
         double directRps = directCount / seconds;
         double relayRps = relayCount / seconds;
+        double eventLoopRelayRps = eventLoopRelayCount / seconds;
         double rotorRps = rotorCount / seconds;
         Map<String, Object> throughput = new LinkedHashMap<>();
         throughput.put("connections", CONNECTIONS);
@@ -508,10 +520,13 @@ public final class Bench {
         throughput.put("ratio", rotorRps / directRps);
         throughput.put("relayRps", relayRps);
         throughput.put("relayRatio", relayRps / directRps);
+        throughput.put("eventLoopRelayRps", eventLoopRelayRps);
+        throughput.put("eventLoopRelayRatio", eventLoopRelayRps / directRps);
         throughput.put("errors", errors);
         throughput.put("rotorServiceTime", percentiles(rotorLatency));
         throughput.put("cpuShareDirectRound", directCpu);
         throughput.put("cpuShareRelayRound", relayCpu);
+        throughput.put("cpuShareEventLoopRelayRound", eventLoopRelayCpu);
         throughput.put("cpuShareRotorRound", rotorCpu);
         results.put("throughput", throughput);
         table.add(new Row("fake upstream's ceiling: direct, " + CONNECTIONS + " connections",
@@ -521,8 +536,12 @@ public final class Bench {
                 rotorRps / directRps >= 0.5));
         table.add(new Row("  the same, bare TCP relay (floor for any proxy)",
                 String.format(Locale.ROOT, "%.2f (%,.0f req/s)", relayRps / directRps, relayRps), "", null));
-        say("  direct %,.0f req/s, bare relay %,.0f req/s, Rotor %,.0f req/s; last rounds' CPU: direct %s, relay %s,"
-                + " Rotor %s", directRps, relayRps, rotorRps, directCpu, relayCpu, rotorCpu);
+        table.add(new Row("  the same, bare TCP relay on event loops",
+                String.format(Locale.ROOT, "%.2f (%,.0f req/s)", eventLoopRelayRps / directRps, eventLoopRelayRps), "",
+                null));
+        say("  direct %,.0f req/s, bare relay %,.0f req/s, on event loops %,.0f req/s, Rotor %,.0f req/s; last rounds'"
+                + " CPU: direct %s, relay %s, on event loops %s, Rotor %s", directRps, relayRps, eventLoopRelayRps,
+                rotorRps, directCpu, relayCpu, eventLoopRelayCpu, rotorCpu);
     }
 
     private void sse(String userKey) throws Exception {
@@ -948,6 +967,9 @@ public final class Bench {
         if (relayProcess != null) {
             relayProcess.close();
         }
+        if (eventLoopRelayProcess != null) {
+            eventLoopRelayProcess.close();
+        }
         try (Stream<Path> paths = Files.walk(work)) {
             paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
         } catch (IOException e) {
@@ -1009,6 +1031,7 @@ public final class Bench {
             share.put("fake", Math.round((ticks[1] - last[1]) / wallTicks * 1000) / 1000.0);
             share.put("rotor", Math.round((ticks[2] - last[2]) / wallTicks * 1000) / 1000.0);
             share.put("relay", Math.round((ticks[3] - last[3]) / wallTicks * 1000) / 1000.0);
+            share.put("eventLoopRelay", Math.round((ticks[4] - last[4]) / wallTicks * 1000) / 1000.0);
             wall = now;
             last = ticks;
             return share;
@@ -1017,7 +1040,8 @@ public final class Bench {
         private long[] ticks() {
             return new long[] {cpuTicks(ProcessHandle.current().pid()), cpuTicks(fakeProcess.pid()),
                     rotorProcess == null ? 0 : cpuTicks(rotorProcess.pid()),
-                    relayProcess == null ? 0 : cpuTicks(relayProcess.pid())};
+                    relayProcess == null ? 0 : cpuTicks(relayProcess.pid()),
+                    eventLoopRelayProcess == null ? 0 : cpuTicks(eventLoopRelayProcess.pid())};
         }
     }
 

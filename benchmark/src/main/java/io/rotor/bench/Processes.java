@@ -78,6 +78,11 @@ final class Processes {
         return startHelper(Relay.class, "relay listening on ", log, port, Integer.toString(targetPort));
     }
 
+    /** Starts the event-loop relay to {@code targetPort} in a JVM of its own and returns it with its port. */
+    static Running startEventLoopRelay(int targetPort, Path log, int[] port) throws IOException {
+        return startHelper(EventLoopRelay.class, "relay listening on ", log, port, Integer.toString(targetPort));
+    }
+
     /** Starts one of the benchmark's own programs, which announces its port on its first line. */
     private static Running startHelper(Class<?> main, String announcement, Path log, int[] port, String... args)
             throws IOException {
