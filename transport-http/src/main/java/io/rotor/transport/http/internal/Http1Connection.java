@@ -12,6 +12,8 @@ import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One client connection of {@link VirtualThreadHttpServer}: reads request heads and bodies from a
@@ -63,8 +65,19 @@ final class Http1Connection {
     private int buffered;
     /** When the connection started waiting for a request head, 0 while a request is being served. */
     volatile long idleSince;
-    /** A read started by {@link #watchForHangUp}; the next read takes its result. Only the serving thread touches it. */
-    private Thread readAhead;
+    /** Hang-up watch states: none wanted; wanted from {@link #watchDueAt} on; being started; started. */
+    private static final int UNWATCHED = 0;
+    private static final int WATCH_DUE = 1;
+    private static final int WATCH_STARTING = 2;
+    private static final int WATCHING = 3;
+    /** How many hang-up watches have started, for tests. */
+    static final AtomicLong WATCHES_STARTED = new AtomicLong();
+
+    private final AtomicInteger watch = new AtomicInteger(UNWATCHED);
+    private volatile long watchDueAt;
+    private volatile Runnable onHangUp;
+    /** A read started by a hang-up watch; the next read takes its result. Set by the sweeper, taken by the serving thread. */
+    private volatile Thread readAhead;
     // Written by the read-ahead thread, read by the serving thread after joining it.
     private boolean readAheadEnded;
     private IOException readAheadFailure;
@@ -79,6 +92,11 @@ final class Http1Connection {
 
     /** Reads the next request head; null if the client closed the connection between requests. */
     Head readHead() throws IOException {
+        // A hang-up watch may be reading into the buffer: take its result before looking at the buffer.
+        settleWatch();
+        if (readAhead != null && !joinReadAhead() && position == limit) {
+            return null;
+        }
         // Empty lines before a request line are allowed (RFC 9112, 2.2).
         while (true) {
             if (position == limit && !fill(true)) {
@@ -232,17 +250,38 @@ final class Http1Connection {
     }
 
     /**
-     * Reads ahead on the socket in a virtual thread of its own, to notice a client that leaves while the
-     * serving thread is busy elsewhere (relaying a response from a silent upstream): runs {@code onHangUp}
-     * if the client closes or resets the connection. Bytes that arrive instead (a pipelined request) are
-     * kept for the next read, which waits for this one. Reading the end of the stream as a hang-up is what
-     * nginx does too; a client that half-closes its side to wait for a streamed answer is not served.
-     * Call only when the request has been read whole and the buffer holds nothing unread.
+     * Asks for a hang-up watch from {@code dueAt} ({@link System#nanoTime()}) on, if the serving thread
+     * has not read from the connection again by then: to notice a client that leaves while the serving
+     * thread is busy elsewhere (relaying a response from a silent upstream), and run {@code onHangUp}.
+     * The server's sweeper starts the watches that are due ({@link #startWatchIfDue}), so a response that
+     * ends before costs nothing: no thread started (a wake-up of an idle carrier thread, on the way to
+     * the first event) and no read left waiting on the socket, which the next request would reach only
+     * through the JDK's poller and a carrier thread (two more wake-ups). Call only when the request has
+     * been read whole and the buffer holds nothing unread.
      */
-    void watchForHangUp(Runnable onHangUp) {
+    void watchForHangUpFrom(long dueAt, Runnable onHangUp) {
         if (readAhead != null || position != limit) {
             return;
         }
+        this.onHangUp = onHangUp;
+        watchDueAt = dueAt;
+        watch.set(WATCH_DUE);
+    }
+
+    /**
+     * Starts the hang-up watch if one is due: reads ahead on the socket in a virtual thread of its own and
+     * runs the {@code onHangUp} given if the client closes or resets the connection. Bytes that arrive
+     * instead (a pipelined request) are kept for the next read, which waits for this one. Reading the end
+     * of the stream as a hang-up is what nginx does too; a client that half-closes its side to wait for a
+     * streamed answer is not served. Called by the sweeper only.
+     */
+    void startWatchIfDue(long now) {
+        if (watch.get() != WATCH_DUE || now - watchDueAt < 0 || socket.isClosed()
+                || !watch.compareAndSet(WATCH_DUE, WATCH_STARTING)) {
+            return;
+        }
+        Runnable onHangUp = this.onHangUp;
+        WATCHES_STARTED.incrementAndGet();
         readAhead = Thread.ofVirtual().name("rotor-http-hangup-watch").start(() -> {
             try {
                 readAheadEnded = !fillFromSocket();
@@ -253,6 +292,21 @@ final class Http1Connection {
                 onHangUp.run();
             }
         });
+        watch.set(WATCHING);
+    }
+
+    /**
+     * Before the serving thread reads the socket: withdraws a watch not yet started, or waits until the
+     * sweeper has finished starting one, whose read the serving thread then takes over.
+     */
+    private void settleWatch() {
+        if (watch.get() == UNWATCHED || watch.compareAndSet(WATCH_DUE, UNWATCHED)) {
+            return;
+        }
+        while (watch.get() == WATCH_STARTING) {
+            Thread.onSpinWait();
+        }
+        watch.set(UNWATCHED);
     }
 
     /** Waits for a read started by {@link #watchForHangUp} and takes its result: false at the end of the stream. */
@@ -279,6 +333,7 @@ final class Http1Connection {
             return 0;
         }
         if (position == limit) {
+            settleWatch();
             if (length >= input.length && readAhead == null) {
                 // A large read goes straight to the caller's array.
                 return in.read(buffer, offset, length);
@@ -316,6 +371,7 @@ final class Http1Connection {
 
     /** Reads more from the socket after the unread bytes; false at the end of the stream. */
     private boolean fill(boolean emptyAllowed) throws IOException {
+        settleWatch();
         if (readAhead != null) {
             return joinReadAhead();
         }
@@ -441,6 +497,7 @@ final class Http1Connection {
         try {
             socket.shutdownOutput();
             long deadline = System.nanoTime() + LINGER_NANOS;
+            settleWatch();
             if (readAhead != null) {
                 // A read is already waiting on the socket: let it take what comes, for the same time.
                 readAhead.join(Math.max(1, LINGER_NANOS / 1_000_000));

@@ -15,6 +15,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One request and its response on an {@link Http1Connection}, behind the JDK's {@link HttpExchange}
@@ -26,6 +27,11 @@ final class Http1Exchange extends HttpExchange {
 
     /** An unread request body up to this size is skipped to keep the connection; a larger one closes it. */
     private static final long DRAIN_LIMIT = 64 * 1024;
+    /**
+     * How long a streamed response goes on before the server watches for its client hanging up. With the
+     * sweeper's {@link VirtualThreadHttpServer#WATCH_LOOK_MILLIS}, a hang-up is noticed within about 0.4 s.
+     */
+    static final long HANG_UP_WATCH_DELAY_NANOS = TimeUnit.MILLISECONDS.toNanos(300);
     private static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes();
     private static final byte[] LAST_CHUNK = "0\r\n\r\n".getBytes();
     private static final byte[] CRLF = "\r\n".getBytes();
@@ -213,7 +219,7 @@ final class Http1Exchange extends HttpExchange {
 
     /**
      * While a response of unknown length streams, a client that goes away interrupts the thread serving
-     * it. That thread usually waits on an upstream that may stay silent for minutes; a blocking socket read
+     * it, once the response has lasted {@link #HANG_UP_WATCH_DELAY_NANOS} (shorter ones need no watch). That thread usually waits on an upstream that may stay silent for minutes; a blocking socket read
      * on a virtual thread ends at an interrupt (the socket is closed, the upstream sees its connection end),
      * and so does every other blocking wait, so the upstream call and the account are released at once.
      * On a platform thread a plain socket's read does not end at an interrupt (the upstream client's
@@ -224,7 +230,7 @@ final class Http1Exchange extends HttpExchange {
         synchronized (this) {
             streaming = Thread.currentThread();
         }
-        connection.watchForHangUp(this::clientHungUp);
+        connection.watchForHangUpFrom(System.nanoTime() + HANG_UP_WATCH_DELAY_NANOS, this::clientHungUp);
     }
 
     private synchronized void clientHungUp() {

@@ -39,6 +39,8 @@ import java.util.concurrent.TimeUnit;
  * {@link Http1Exchange}).
  *
  * <p>Timeouts are kept by one sweeper that closes connections left idle, instead of a timed wait per read.
+ * The same sweeper starts the hang-up watches of streamed responses that have lasted long enough to
+ * need one ({@link Http1Connection#watchForHangUpFrom}).
  *
  * <p>Requests are routed as the JDK's server routes them: to the context with the longest path that
  * prefixes the request's path. Malformed heads, conflicting body lengths, unknown transfer codings,
@@ -51,6 +53,8 @@ final class VirtualThreadHttpServer {
     /** A connection waiting longer than this for (the rest of) a request head is closed. */
     static final Duration IDLE_TIMEOUT = Duration.ofSeconds(30);
     private static final long SWEEP_MILLIS = 1_000;
+    /** How often the sweeper starts the hang-up watches that are due (see {@link Http1Connection#startWatchIfDue}). */
+    static final long WATCH_LOOK_MILLIS = 100;
     /** How many connections may be served on platform threads at a time. */
     static final int PLATFORM_CONNECTIONS = 64;
 
@@ -247,18 +251,25 @@ final class VirtualThreadHttpServer {
 
     /** Closes connections that waited for a request head too long (idle keep-alive, or a head that trickles in). */
     private void sweep() {
+        long lastIdleSweep = System.nanoTime();
         while (!stopping) {
             try {
-                Thread.sleep(SWEEP_MILLIS);
+                Thread.sleep(WATCH_LOOK_MILLIS);
             } catch (InterruptedException e) {
                 return;
             }
+            long now = System.nanoTime();
+            boolean idleSweep = now - lastIdleSweep >= TimeUnit.MILLISECONDS.toNanos(SWEEP_MILLIS);
             long cutoff = System.currentTimeMillis() - idleTimeout.toMillis();
             for (Http1Connection connection : connections) {
+                connection.startWatchIfDue(now);
                 long since = connection.idleSince;
-                if (since != 0 && since < cutoff) {
+                if (idleSweep && since != 0 && since < cutoff) {
                     connection.close();
                 }
+            }
+            if (idleSweep) {
+                lastIdleSweep = now;
             }
         }
     }

@@ -347,6 +347,50 @@ class VirtualThreadHttpServerTest {
         }
     }
 
+    /**
+     * Streams that end within {@link Http1Exchange#HANG_UP_WATCH_DELAY_NANOS} start no hang-up watch:
+     * no thread is started on the way to their first bytes, and no read is left waiting for the next
+     * request. (The hang-up test above shows that a longer one does.)
+     */
+    @Test
+    void aStreamThatEndsBeforeItsHangUpWatchIsDueStartsNone() throws Exception {
+        // Each lasts half the delay: longer than the sweeper's look interval, so a watch due at once is seen.
+        long lasts = TimeUnit.NANOSECONDS.toMillis(Http1Exchange.HANG_UP_WATCH_DELAY_NANOS) / 2;
+        assertTrue(lasts > 1.2 * VirtualThreadHttpServer.WATCH_LOOK_MILLIS);
+        server.createContext("/slow-stream", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            exchange.sendResponseHeaders(200, 0);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write("first,".getBytes(StandardCharsets.UTF_8));
+                out.flush();
+                Thread.sleep(lasts);
+                out.write("second".getBytes(StandardCharsets.UTF_8));
+            } catch (InterruptedException e) {
+                throw new IOException(e);
+            }
+        });
+        long before = Http1Connection.WATCHES_STARTED.get();
+        try (Socket socket = connect()) {
+            for (int i = 0; i < 3; i++) {
+                send(socket, "GET /slow-stream HTTP/1.1\r\nHost: x\r\n\r\n");
+                readUntil(socket.getInputStream(), "second\r\n0\r\n\r\n");
+            }
+            // Long enough for the sweeper to have started any watch it would.
+            Thread.sleep(TimeUnit.NANOSECONDS.toMillis(Http1Exchange.HANG_UP_WATCH_DELAY_NANOS)
+                    + 3 * VirtualThreadHttpServer.WATCH_LOOK_MILLIS);
+            assertEquals("GET /after ", echoed(socket), "the connection still serves");
+        }
+        assertEquals(before, Http1Connection.WATCHES_STARTED.get());
+    }
+
+    private static String echoed(Socket socket) throws IOException {
+        send(socket, "GET /after HTTP/1.1\r\nHost: x\r\n\r\n");
+        String head = readUntil(socket.getInputStream(), "\r\n\r\n");
+        int at = head.indexOf("Content-Length: ") + "Content-Length: ".length();
+        int length = Integer.parseInt(head.substring(at, head.indexOf("\r\n", at)));
+        return new String(socket.getInputStream().readNBytes(length), StandardCharsets.UTF_8);
+    }
+
     @Test
     void aStreamedResponseLeavesTheConnectionForTheNextRequestsIncludingPipelinedOnes() throws Exception {
         try (Socket socket = connect()) {
