@@ -3,6 +3,7 @@ package io.rotor.transport.http.internal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -25,10 +26,9 @@ class Http1ConnectionTest {
      */
     @Test
     void theNextRequestsAreReadWholeAfterAHangUpWatchReadTheFirstOfThem() throws Exception {
-        try (ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-                Socket client = new Socket(listener.getInetAddress(), listener.getLocalPort());
-                Socket served = listener.accept()) {
-            Http1Connection connection = new Http1Connection(served);
+        try (Pair pair = new Pair()) {
+            Socket client = pair.client;
+            Http1Connection connection = pair.connection;
             OutputStream toServer = client.getOutputStream();
             toServer.write(ascii("GET /aa HTTP/1.1\r\nHost: x\r\n\r\n"));
             assertEquals("/aa", connection.readHead().uri().getPath());
@@ -55,10 +55,9 @@ class Http1ConnectionTest {
 
     @Test
     void aWatchThatSawTheClientLeaveEndsTheConnectionAtTheNextRead() throws Exception {
-        try (ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-                Socket client = new Socket(listener.getInetAddress(), listener.getLocalPort());
-                Socket served = listener.accept()) {
-            Http1Connection connection = new Http1Connection(served);
+        try (Pair pair = new Pair()) {
+            Socket client = pair.client;
+            Http1Connection connection = pair.connection;
             client.getOutputStream().write(ascii("GET /a HTTP/1.1\r\nHost: x\r\n\r\n"));
             connection.readHead();
             CountDownLatch hungUp = new CountDownLatch(1);
@@ -68,6 +67,24 @@ class Http1ConnectionTest {
 
             assertEquals(true, hungUp.await(10, TimeUnit.SECONDS));
             assertNull(connection.readHead());
+        }
+    }
+
+    /** A client socket and the server's connection for it, over loopback. */
+    private static final class Pair implements AutoCloseable {
+        final ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        final Socket client = new Socket(listener.getInetAddress(), listener.getLocalPort());
+        final Socket served = listener.accept();
+        final Http1Connection connection = new Http1Connection(served);
+
+        Pair() throws IOException {
+        }
+
+        @Override
+        public void close() throws IOException {
+            served.close();
+            client.close();
+            listener.close();
         }
     }
 
