@@ -181,9 +181,10 @@ public final class Bench {
         fakeProcess = Processes.startFake(work.resolve("fake-upstream.log"), port);
         fakePort = port[0];
         fake = new InetSocketAddress(InetAddress.getLoopbackAddress(), fakePort);
-        relayProcess = Processes.startRelay(fakePort, work.resolve("relay.log"), port);
+        relayProcess = Processes.startRelay(Relay.class, fakePort, work.resolve("relay.log"), port);
         relay = new InetSocketAddress(InetAddress.getLoopbackAddress(), port[0]);
-        eventLoopRelayProcess = Processes.startEventLoopRelay(fakePort, work.resolve("event-loop-relay.log"), port);
+        eventLoopRelayProcess = Processes.startRelay(EventLoopRelay.class, fakePort,
+                work.resolve("event-loop-relay.log"), port);
         eventLoopRelay = new InetSocketAddress(InetAddress.getLoopbackAddress(), port[0]);
         rotor = new InetSocketAddress(InetAddress.getLoopbackAddress(), Processes.freePort());
         writeConfig();

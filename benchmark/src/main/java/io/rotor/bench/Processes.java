@@ -73,14 +73,12 @@ final class Processes {
         return startHelper(FakeUpstream.class, "fake-upstream listening on ", log, port);
     }
 
-    /** Starts the bare TCP relay to {@code targetPort} in a JVM of its own and returns it with its port. */
-    static Running startRelay(int targetPort, Path log, int[] port) throws IOException {
-        return startHelper(Relay.class, "relay listening on ", log, port, Integer.toString(targetPort));
-    }
-
-    /** Starts the event-loop relay to {@code targetPort} in a JVM of its own and returns it with its port. */
-    static Running startEventLoopRelay(int targetPort, Path log, int[] port) throws IOException {
-        return startHelper(EventLoopRelay.class, "relay listening on ", log, port, Integer.toString(targetPort));
+    /**
+     * Starts a bare TCP relay ({@link Relay} or {@link EventLoopRelay}) to {@code targetPort} in a JVM of its
+     * own and returns it with its port.
+     */
+    static Running startRelay(Class<?> relay, int targetPort, Path log, int[] port) throws IOException {
+        return startHelper(relay, "relay listening on ", log, port, Integer.toString(targetPort));
     }
 
     /** Starts one of the benchmark's own programs, which announces its port on its first line. */

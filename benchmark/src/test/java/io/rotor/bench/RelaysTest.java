@@ -30,8 +30,8 @@ class RelaysTest {
         try (FakeUpstream fake = new FakeUpstream(0)) {
             int[] port = new int[1];
             Path log = work.resolve("relay.log");
-            try (Processes.Running relay = kind.equals("threads") ? Processes.startRelay(fake.port(), log, port)
-                    : Processes.startEventLoopRelay(fake.port(), log, port)) {
+            Class<?> relayClass = kind.equals("threads") ? Relay.class : EventLoopRelay.class;
+            try (Processes.Running relay = Processes.startRelay(relayClass, fake.port(), log, port)) {
                 InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), port[0]);
                 try (HttpConnection connection = new HttpConnection(address, 5_000)) {
                     assertEquals(200, connection.call(HttpConnection.request("POST", address, "/v1/chat/completions",

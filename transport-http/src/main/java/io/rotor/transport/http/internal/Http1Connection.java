@@ -12,7 +12,6 @@ import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -65,15 +64,14 @@ final class Http1Connection {
     private int buffered;
     /** When the connection started waiting for a request head, 0 while a request is being served. */
     volatile long idleSince;
-    /** Hang-up watch states: none wanted; wanted from {@link #watchDueAt} on; being started; started. */
-    private static final int UNWATCHED = 0;
-    private static final int WATCH_DUE = 1;
-    private static final int WATCH_STARTING = 2;
-    private static final int WATCHING = 3;
     /** How many hang-up watches have started, for tests. */
     static final AtomicLong WATCHES_STARTED = new AtomicLong();
 
-    private final AtomicInteger watch = new AtomicInteger(UNWATCHED);
+    /**
+     * A hang-up watch is wanted from {@link #watchDueAt} on. Set by the serving thread; cleared, under this
+     * connection's lock, by the serving thread withdrawing it or by the sweeper once it has started it.
+     */
+    private volatile boolean watchDue;
     private volatile long watchDueAt;
     private volatile Runnable onHangUp;
     /** A read started by a hang-up watch; the next read takes its result. Set by the sweeper, taken by the serving thread. */
@@ -265,7 +263,7 @@ final class Http1Connection {
         }
         this.onHangUp = onHangUp;
         watchDueAt = dueAt;
-        watch.set(WATCH_DUE);
+        watchDue = true;
     }
 
     /**
@@ -276,40 +274,43 @@ final class Http1Connection {
      * streamed answer is not served. Called by the sweeper only.
      */
     void startWatchIfDue(long now) {
-        if (watch.get() != WATCH_DUE || now - watchDueAt < 0 || socket.isClosed()
-                || !watch.compareAndSet(WATCH_DUE, WATCH_STARTING)) {
+        if (!watchDue || now - watchDueAt < 0 || socket.isClosed()) {
             return;
         }
-        Runnable onHangUp = this.onHangUp;
-        WATCHES_STARTED.incrementAndGet();
-        readAhead = Thread.ofVirtual().name("rotor-http-hangup-watch").start(() -> {
-            try {
-                readAheadEnded = !fillFromSocket();
-            } catch (IOException e) {
-                readAheadFailure = e;
+        synchronized (this) {
+            if (!watchDue) {
+                return; // withdrawn meanwhile
             }
-            if (readAheadEnded || readAheadFailure != null) {
-                onHangUp.run();
-            }
-        });
-        watch.set(WATCHING);
+            Runnable onHangUp = this.onHangUp;
+            WATCHES_STARTED.incrementAndGet();
+            readAhead = Thread.ofVirtual().name("rotor-http-hangup-watch").start(() -> {
+                try {
+                    readAheadEnded = !fillFromSocket();
+                } catch (IOException e) {
+                    readAheadFailure = e;
+                }
+                if (readAheadEnded || readAheadFailure != null) {
+                    onHangUp.run();
+                }
+            });
+            // Cleared only once readAhead is set: a serving thread that sees it clear also sees the read.
+            watchDue = false;
+        }
     }
 
     /**
      * Before the serving thread reads the socket: withdraws a watch not yet started, or waits until the
-     * sweeper has finished starting one, whose read the serving thread then takes over.
+     * sweeper has finished starting one, whose read ({@link #readAhead}) the serving thread then takes over.
      */
     private void settleWatch() {
-        if (watch.get() == UNWATCHED || watch.compareAndSet(WATCH_DUE, UNWATCHED)) {
-            return;
+        if (watchDue) {
+            synchronized (this) {
+                watchDue = false;
+            }
         }
-        while (watch.get() == WATCH_STARTING) {
-            Thread.onSpinWait();
-        }
-        watch.set(UNWATCHED);
     }
 
-    /** Waits for a read started by {@link #watchForHangUp} and takes its result: false at the end of the stream. */
+    /** Waits for a read started by {@link #startWatchIfDue} and takes its result: false at the end of the stream. */
     private boolean joinReadAhead() throws IOException {
         Thread reader = readAhead;
         try {

@@ -219,7 +219,8 @@ final class Http1Exchange extends HttpExchange {
 
     /**
      * While a response of unknown length streams, a client that goes away interrupts the thread serving
-     * it, once the response has lasted {@link #HANG_UP_WATCH_DELAY_NANOS} (shorter ones need no watch). That thread usually waits on an upstream that may stay silent for minutes; a blocking socket read
+     * it, once the response has lasted {@link #HANG_UP_WATCH_DELAY_NANOS} (shorter ones need no watch).
+     * That thread usually waits on an upstream that may stay silent for minutes; a blocking socket read
      * on a virtual thread ends at an interrupt (the socket is closed, the upstream sees its connection end),
      * and so does every other blocking wait, so the upstream call and the account are released at once.
      * On a platform thread a plain socket's read does not end at an interrupt (the upstream client's

@@ -249,7 +249,10 @@ final class VirtualThreadHttpServer {
         return null;
     }
 
-    /** Closes connections that waited for a request head too long (idle keep-alive, or a head that trickles in). */
+    /**
+     * Starts the hang-up watches that are due, and once a second closes connections that waited for a
+     * request head too long (idle keep-alive, or a head that trickles in).
+     */
     private void sweep() {
         long lastIdleSweep = System.nanoTime();
         while (!stopping) {

@@ -19,8 +19,13 @@ class ChannelSocketFactoryTest {
 
     private final ChannelSocketFactory factory = new ChannelSocketFactory();
 
+    /**
+     * What OkHttp does with the factory: an unconnected socket, a timed connect, then blocking reads and
+     * writes. (That the socket's descriptor is back in blocking mode is not visible from Java; it was
+     * checked in {@code /proc/PID/fdinfo} and with {@code perf trace}, see the README.)
+     */
     @Test
-    void aSocketConnectedWithATimeoutStillReadsAndWritesInBlockingMode() throws Exception {
+    void aSocketConnectedWithATimeoutCarriesBytesBothWays() throws Exception {
         try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
                 Socket socket = factory.createSocket()) {
             socket.connect(server.getLocalSocketAddress(), 5_000);
@@ -30,8 +35,7 @@ class ChannelSocketFactoryTest {
                 socket.getOutputStream().write(7);
                 assertEquals(7, accepted.getInputStream().read());
             }
-            assertNotNull(socket.getChannel());
-            assertTrue(socket.getChannel().isBlocking());
+            assertNotNull(socket.getChannel(), "a channel's socket");
         }
     }
 
