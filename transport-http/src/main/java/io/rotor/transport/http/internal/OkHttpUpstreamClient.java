@@ -11,6 +11,7 @@ import java.lang.invoke.VarHandle;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -36,8 +37,8 @@ import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 
 /**
- * The one upstream HTTP client, on OkHttp: blocking calls (callers run on virtual threads), one
- * connection pool sized for many concurrent streams, bodies handed over unread.
+ * The one upstream HTTP client, on OkHttp: blocking calls, connection pools sized for many concurrent
+ * streams and split by calling thread ({@link Clients}), bodies handed over unread.
  *
  * <p>The read timeout is kept by a watchdog rather than by the socket: a read with a socket timeout
  * on a virtual thread arms and disarms a timer in the JDK's scheduler each time it waits, which costs a
@@ -57,7 +58,7 @@ import org.osgi.service.component.annotations.Deactivate;
 public final class OkHttpUpstreamClient implements UpstreamHttp {
 
     // OkHttp's defaults (5 idle connections, 5 requests per host) suit a mobile app, not a gateway
-    // that keeps hundreds of streams open to a handful of hosts.
+    // that keeps hundreds of streams open to a handful of hosts. Idle connections kept, all pools together.
     private static final int MAX_IDLE_CONNECTIONS = 256;
     private static final Duration KEEP_ALIVE = Duration.ofMinutes(5);
     private static final int MAX_ASYNC_REQUESTS = 1024;
@@ -66,6 +67,8 @@ public final class OkHttpUpstreamClient implements UpstreamHttp {
     /** ... and at least this often, for interrupted waits. */
     private static final long MAX_LOOK_INTERVAL_MS = 100;
     private static final int MAX_CACHED_URLS = 1_024;
+    /** Clients per kind of calling thread (see {@link Clients}). */
+    static final int SHARDS = 16;
 
     private static final Set<String> METHODS_WITH_BODY = Set.of("POST", "PUT", "PATCH");
     private static final byte[] NO_BYTES = new byte[0];
@@ -92,46 +95,72 @@ public final class OkHttpUpstreamClient implements UpstreamHttp {
     }
 
     private Clients build(long connectTimeoutMs) {
-        Dispatcher dispatcher = new Dispatcher(dispatcherExecutor);
-        dispatcher.setMaxRequests(MAX_ASYNC_REQUESTS);
-        dispatcher.setMaxRequestsPerHost(MAX_ASYNC_REQUESTS);
-        OkHttpClient onVirtualThreads = new OkHttpClient.Builder()
-                .dispatcher(dispatcher)
-                .connectionPool(connectionPool())
+        OkHttpClient base = new OkHttpClient.Builder()
                 .socketFactory(new ChannelSocketFactory())
                 .connectTimeout(Duration.ofMillis(connectTimeoutMs))
                 .readTimeout(Duration.ZERO)
                 .writeTimeout(Duration.ZERO)
                 .build();
-        return new Clients(onVirtualThreads.newBuilder().connectionPool(connectionPool()).build(), onVirtualThreads);
-    }
-
-    private static ConnectionPool connectionPool() {
-        return new ConnectionPool(MAX_IDLE_CONNECTIONS, KEEP_ALIVE.toMillis(), TimeUnit.MILLISECONDS,
-                new UnhurriedPoolTasks().taskRunner(), ConnectionListener.Companion.getNONE());
+        UnhurriedPoolTasks poolTasks = new UnhurriedPoolTasks();
+        return new Clients(shards(base, poolTasks), shards(base, poolTasks));
     }
 
     /**
-     * One client per kind of calling thread, the same but for their connection pools. A socket that a
-     * virtual thread has used once stays in non-blocking mode (the JDK's choice), and a platform thread
-     * then reads it with a failed read and a {@code poll} each time it waits: keeping the platform
-     * threads' connections apart saves those two system calls per request on the busiest connections
-     * (see {@link ChannelSocketFactory}).
+     * {@link #SHARDS} clients that share the base's settings, TLS set-up and socket factory, each with a
+     * connection pool and a dispatcher of its own.
      */
-    private record Clients(OkHttpClient onPlatformThreads, OkHttpClient onVirtualThreads) {
+    private List<OkHttpClient> shards(OkHttpClient base, UnhurriedPoolTasks poolTasks) {
+        List<OkHttpClient> shards = new ArrayList<>(SHARDS);
+        for (int i = 0; i < SHARDS; i++) {
+            Dispatcher dispatcher = new Dispatcher(dispatcherExecutor);
+            dispatcher.setMaxRequests(MAX_ASYNC_REQUESTS);
+            dispatcher.setMaxRequestsPerHost(MAX_ASYNC_REQUESTS);
+            ConnectionPool pool = new ConnectionPool(MAX_IDLE_CONNECTIONS / SHARDS, KEEP_ALIVE.toMillis(),
+                    TimeUnit.MILLISECONDS, poolTasks.taskRunner(), ConnectionListener.Companion.getNONE());
+            shards.add(base.newBuilder().dispatcher(dispatcher).connectionPool(pool).build());
+        }
+        return List.copyOf(shards);
+    }
 
-        OkHttpClient forThisThread() {
-            return Thread.currentThread().isVirtual() ? onVirtualThreads : onPlatformThreads;
+    /**
+     * The clients calls are made with: for each kind of calling thread, {@link #SHARDS} clients, and a
+     * thread always uses the same one.
+     *
+     * <p>Kinds apart: a socket that a virtual thread has used once stays in non-blocking mode (the JDK's
+     * choice), and a platform thread then reads it with a failed read and a {@code poll} each time it
+     * waits. Keeping the platform threads' connections apart saves those two system calls per request
+     * on the busiest connections (see {@link ChannelSocketFactory}).
+     *
+     * <p>Shards: to find an idle connection OkHttp's pool locks each of its connections in turn until
+     * one is free, and each call takes its dispatcher's lock to be counted and again to be forgotten.
+     * With one client, 64 connection threads on 2 cores each scanned dozens of busy connections per
+     * request and queued on those locks (JFR: some 2,000 waits of 10 ms or more on a connection's lock
+     * in one benchmark run), often behind a thread the scheduler had preempted while holding one. A
+     * shard's pool holds about the connections of the threads that use it, so a request finds its
+     * thread's last connection among a few, and a preempted lock holder stalls only its shard.
+     */
+    record Clients(List<OkHttpClient> onPlatformThreads, List<OkHttpClient> onVirtualThreads) {
+
+        OkHttpClient forThread(Thread thread) {
+            List<OkHttpClient> shards = thread.isVirtual() ? onVirtualThreads : onPlatformThreads;
+            return shards.get(shard(thread));
         }
 
-        List<OkHttpClient> both() {
-            return List.of(onPlatformThreads, onVirtualThreads);
+        List<OkHttpClient> all() {
+            List<OkHttpClient> all = new ArrayList<>(onPlatformThreads);
+            all.addAll(onVirtualThreads);
+            return all;
         }
+    }
+
+    /** The shard a thread's calls go to, always the same (see {@link Clients}). */
+    static int shard(Thread thread) {
+        return (int) Math.floorMod(thread.threadId(), (long) SHARDS);
     }
 
     private OkHttpClient client() {
         try {
-            return client.join().forThisThread();
+            return client.join().forThread(Thread.currentThread());
         } catch (CompletionException e) {
             throw new IllegalStateException("the upstream HTTP client could not start: " + e.getCause(), e.getCause());
         }
@@ -186,7 +215,7 @@ public final class OkHttpUpstreamClient implements UpstreamHttp {
         closed = true;
         watchdog.interrupt();
         // Does not wait for a client still being built (a short CLI command may end first), nor fail on one that failed.
-        client.thenAccept(started -> started.both().forEach(each -> {
+        client.thenAccept(started -> started.all().forEach(each -> {
             each.dispatcher().cancelAll();
             each.connectionPool().evictAll();
         }));

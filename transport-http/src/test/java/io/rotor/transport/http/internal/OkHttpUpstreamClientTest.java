@@ -85,27 +85,66 @@ class OkHttpUpstreamClientTest {
 
     @Test
     void platformAndVirtualThreadsReuseConnectionsOfTheirOwnKind() throws Exception {
-        for (int i = 0; i < 4; i++) {
-            upstream.enqueue(new MockResponse.Builder().code(200).body("ok").build());
-        }
-        URI uri = URI.create(upstream.url("/v1/models").toString());
-        int[] connections = new int[4];
-        for (int i = 0; i < 4; i++) {
-            Thread caller = (i % 2 == 0 ? Thread.ofPlatform() : Thread.ofVirtual()).unstarted(() -> {
-                try (UpstreamResponse response = http.execute(new HttpCall("GET", uri, Map.of(), null, null))) {
-                    response.body().readAllBytes();
-                } catch (IOException e) {
-                    throw new RuntimeException(e);
-                }
-            });
-            caller.start();
-            caller.join();
-            connections[i] = upstream.takeRequest().getConnectionIndex();
-        }
+        Thread platform = Thread.ofPlatform().unstarted(this::getModels);
+        Thread virtual = Thread.ofVirtual().unstarted(this::getModels);
+        // Threads of the same shard as the first two: a connection is shared within a shard only.
+        List<Thread> callers = List.of(platform, virtual, sameShardAs(platform, Thread.ofPlatform()),
+                sameShardAs(virtual, Thread.ofVirtual()));
+
+        int[] connections = connectionsUsedOneAfterAnother(callers);
 
         assertEquals(connections[0], connections[2], "platform threads share a connection");
         assertEquals(connections[1], connections[3], "virtual threads share a connection");
         assertTrue(connections[0] != connections[1], "the two kinds use different connections");
+    }
+
+    @Test
+    void threadsOfDifferentShardsUseDifferentConnections() throws Exception {
+        assertTrue(OkHttpUpstreamClient.SHARDS > 1, "calls are spread over shards");
+        Thread first = Thread.ofPlatform().unstarted(this::getModels);
+        Thread other = Thread.ofPlatform().unstarted(this::getModels);
+        while (shard(other) == shard(first)) {
+            other = Thread.ofPlatform().unstarted(this::getModels);
+        }
+        Thread again = sameShardAs(first, Thread.ofPlatform());
+
+        int[] connections = connectionsUsedOneAfterAnother(List.of(first, other, again));
+
+        assertTrue(connections[0] != connections[1], "another shard opens its own connection, though one is idle");
+        assertEquals(connections[0], connections[2], "the first shard's connection is reused");
+    }
+
+    private void getModels() {
+        URI uri = URI.create(upstream.url("/v1/models").toString());
+        try (UpstreamResponse response = http.execute(new HttpCall("GET", uri, Map.of(), null, null))) {
+            response.body().readAllBytes();
+        } catch (IOException e) {
+            throw new RuntimeException(e);
+        }
+    }
+
+    /** Each thread's call in turn, the next one started when the last has ended: the connection each used. */
+    private int[] connectionsUsedOneAfterAnother(List<Thread> callers) throws InterruptedException {
+        int[] connections = new int[callers.size()];
+        for (int i = 0; i < callers.size(); i++) {
+            upstream.enqueue(new MockResponse.Builder().code(200).body("ok").build());
+            callers.get(i).start();
+            callers.get(i).join();
+            connections[i] = upstream.takeRequest().getConnectionIndex();
+        }
+        return connections;
+    }
+
+    private Thread sameShardAs(Thread model, Thread.Builder builder) {
+        Thread thread = builder.unstarted(this::getModels);
+        while (shard(thread) != shard(model)) {
+            thread = builder.unstarted(this::getModels);
+        }
+        return thread;
+    }
+
+    private static int shard(Thread thread) {
+        return OkHttpUpstreamClient.shard(thread);
     }
 
     @Test
