@@ -69,6 +69,8 @@ public final class OkHttpUpstreamClient implements UpstreamHttp {
     private static final int MAX_CACHED_URLS = 1_024;
     /** Clients per kind of calling thread (see {@link Clients}). */
     static final int SHARDS = 16;
+    /** One more shard is used per this many calls waiting for upstream bytes. */
+    static final int CALLS_PER_SHARD = 4;
 
     private static final Set<String> METHODS_WITH_BODY = Set.of("POST", "PUT", "PATCH");
     private static final byte[] NO_BYTES = new byte[0];
@@ -123,8 +125,8 @@ public final class OkHttpUpstreamClient implements UpstreamHttp {
     }
 
     /**
-     * The clients calls are made with: for each kind of calling thread, {@link #SHARDS} clients, and a
-     * thread always uses the same one.
+     * The clients calls are made with: for each kind of calling thread, {@link #SHARDS} clients, of which
+     * a call uses one by its thread ({@link #shard}): a thread keeps to the same one while the load stays.
      *
      * <p>Kinds apart: a socket that a virtual thread has used once stays in non-blocking mode (the JDK's
      * choice), and a platform thread then reads it with a failed read and a {@code poll} each time it
@@ -138,12 +140,18 @@ public final class OkHttpUpstreamClient implements UpstreamHttp {
      * in one benchmark run), often behind a thread the scheduler had preempted while holding one. A
      * shard's pool holds about the connections of the threads that use it, so a request finds its
      * thread's last connection among a few, and a preempted lock holder stalls only its shard.
+     *
+     * <p>Only as many shards are in use as the load needs, one per {@link #CALLS_PER_SHARD} calls waiting
+     * for upstream bytes: under a light load every call goes to the first, as with one pool. Spread over
+     * all shards at once, a request now and then from a new client connection (a new thread) would land
+     * on a shard whose pool held no connection to its upstream, or one idle past OkHttp's health check,
+     * and pay a new connection with its TLS handshake where one pool would have had a warm connection.
      */
     record Clients(List<OkHttpClient> onPlatformThreads, List<OkHttpClient> onVirtualThreads) {
 
-        OkHttpClient forThread(Thread thread) {
+        OkHttpClient forThread(Thread thread, int waitingCalls) {
             List<OkHttpClient> shards = thread.isVirtual() ? onVirtualThreads : onPlatformThreads;
-            return shards.get(shard(thread));
+            return shards.get(shard(thread, waitingCalls));
         }
 
         List<OkHttpClient> all() {
@@ -153,14 +161,15 @@ public final class OkHttpUpstreamClient implements UpstreamHttp {
         }
     }
 
-    /** The shard a thread's calls go to, always the same (see {@link Clients}). */
-    static int shard(Thread thread) {
-        return (int) Math.floorMod(thread.threadId(), (long) SHARDS);
+    /** The shard a thread's call goes to while {@code waitingCalls} calls wait for upstream bytes (see {@link Clients}). */
+    static int shard(Thread thread, int waitingCalls) {
+        int inUse = Math.clamp(waitingCalls / CALLS_PER_SHARD, 1, SHARDS);
+        return (int) Math.floorMod(thread.threadId(), (long) inUse);
     }
 
     private OkHttpClient client() {
         try {
-            return client.join().forThread(Thread.currentThread());
+            return client.join().forThread(Thread.currentThread(), waiting.size());
         } catch (CompletionException e) {
             throw new IllegalStateException("the upstream HTTP client could not start: " + e.getCause(), e.getCause());
         }

@@ -16,6 +16,7 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -85,11 +86,9 @@ class OkHttpUpstreamClientTest {
 
     @Test
     void platformAndVirtualThreadsReuseConnectionsOfTheirOwnKind() throws Exception {
-        Thread platform = Thread.ofPlatform().unstarted(this::getModels);
-        Thread virtual = Thread.ofVirtual().unstarted(this::getModels);
-        // Threads of the same shard as the first two: a connection is shared within a shard only.
-        List<Thread> callers = List.of(platform, virtual, sameShardAs(platform, Thread.ofPlatform()),
-                sameShardAs(virtual, Thread.ofVirtual()));
+        List<Thread> callers = List.of(Thread.ofPlatform().unstarted(this::getModels),
+                Thread.ofVirtual().unstarted(this::getModels), Thread.ofPlatform().unstarted(this::getModels),
+                Thread.ofVirtual().unstarted(this::getModels));
 
         int[] connections = connectionsUsedOneAfterAnother(callers);
 
@@ -99,19 +98,53 @@ class OkHttpUpstreamClientTest {
     }
 
     @Test
-    void threadsOfDifferentShardsUseDifferentConnections() throws Exception {
-        assertTrue(OkHttpUpstreamClient.SHARDS > 1, "calls are spread over shards");
+    void aLightLoadUsesOneShardAndAHeavyOneSpreadsByThread() {
+        int shards = OkHttpUpstreamClient.SHARDS;
+        int perShard = OkHttpUpstreamClient.CALLS_PER_SHARD;
+        Thread thread = Thread.ofPlatform().unstarted(() -> { });
+        while (thread.threadId() % shards != shards - 1) {
+            thread = Thread.ofPlatform().unstarted(() -> { });
+        }
+
+        for (int waiting = 0; waiting < 2 * perShard; waiting++) {
+            assertEquals(0, OkHttpUpstreamClient.shard(thread, waiting), waiting + " calls waiting");
+        }
+        assertEquals(1, OkHttpUpstreamClient.shard(thread, 2 * perShard), "two shards in use");
+        assertEquals(shards - 1, OkHttpUpstreamClient.shard(thread, shards * perShard), "all shards in use");
+        assertEquals(shards - 1, OkHttpUpstreamClient.shard(thread, 100 * shards * perShard), "no more than all");
+    }
+
+    @Test
+    void underLoadThreadsOfDifferentShardsUseDifferentConnections() throws Exception {
+        // Calls kept waiting for their response head, so that two shards are in use.
+        int held = 2 * OkHttpUpstreamClient.CALLS_PER_SHARD;
+        for (int i = 0; i < held; i++) {
+            upstream.enqueue(new MockResponse.Builder().code(200).headersDelay(2, TimeUnit.SECONDS).build());
+        }
+        List<Thread> holders = new ArrayList<>();
+        for (int i = 0; i < held; i++) {
+            holders.add(Thread.ofVirtual().start(this::getModels));
+        }
+        for (int i = 0; i < held; i++) {
+            upstream.takeRequest();
+        }
         Thread first = Thread.ofPlatform().unstarted(this::getModels);
         Thread other = Thread.ofPlatform().unstarted(this::getModels);
-        while (shard(other) == shard(first)) {
+        while (other.threadId() % 2 == first.threadId() % 2) {
             other = Thread.ofPlatform().unstarted(this::getModels);
         }
-        Thread again = sameShardAs(first, Thread.ofPlatform());
+        Thread again = Thread.ofPlatform().unstarted(this::getModels);
+        while (again.threadId() % 2 != first.threadId() % 2) {
+            again = Thread.ofPlatform().unstarted(this::getModels);
+        }
 
         int[] connections = connectionsUsedOneAfterAnother(List.of(first, other, again));
 
         assertTrue(connections[0] != connections[1], "another shard opens its own connection, though one is idle");
         assertEquals(connections[0], connections[2], "the first shard's connection is reused");
+        for (Thread holder : holders) {
+            holder.join();
+        }
     }
 
     private void getModels() {
@@ -133,18 +166,6 @@ class OkHttpUpstreamClientTest {
             connections[i] = upstream.takeRequest().getConnectionIndex();
         }
         return connections;
-    }
-
-    private Thread sameShardAs(Thread model, Thread.Builder builder) {
-        Thread thread = builder.unstarted(this::getModels);
-        while (shard(thread) != shard(model)) {
-            thread = builder.unstarted(this::getModels);
-        }
-        return thread;
-    }
-
-    private static int shard(Thread thread) {
-        return OkHttpUpstreamClient.shard(thread);
     }
 
     @Test
