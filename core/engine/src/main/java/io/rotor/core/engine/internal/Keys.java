@@ -30,12 +30,17 @@ final class Keys {
      * nothing to brute-force that a slow hash would protect.
      */
     static String hash(String key) {
-        return HexFormat.of().formatHex(sha256(key));
+        return hex(sha256(key));
     }
 
-    /** Compares a presented key with a stored hash in constant time. */
-    static boolean matches(String presentedKey, String storedHash) {
-        if (presentedKey == null || storedHash == null) {
+    /** The form {@link #hash} gives a digest in. */
+    static String hex(byte[] digest) {
+        return HexFormat.of().formatHex(digest);
+    }
+
+    /** Compares the {@link #sha256} of a presented key with a stored hash in constant time. */
+    static boolean matches(byte[] presentedDigest, String storedHash) {
+        if (storedHash == null) {
             return false;
         }
         byte[] expected;
@@ -44,7 +49,7 @@ final class Keys {
         } catch (IllegalArgumentException e) {
             return false;
         }
-        return MessageDigest.isEqual(sha256(presentedKey), expected);
+        return MessageDigest.isEqual(presentedDigest, expected);
     }
 
     /** An id in the seed's style: {@code acc_<millis>_<9 random chars>}. */
@@ -56,7 +61,8 @@ final class Keys {
         return id.toString();
     }
 
-    private static byte[] sha256(String key) {
+    /** SHA-256 of a key's UTF-8 bytes. */
+    static byte[] sha256(String key) {
         MessageDigest digest;
         try {
             digest = (MessageDigest) SHA_256.clone();
