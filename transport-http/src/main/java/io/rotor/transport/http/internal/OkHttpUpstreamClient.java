@@ -69,8 +69,8 @@ public final class OkHttpUpstreamClient implements UpstreamHttp {
     private static final int MAX_CACHED_URLS = 1_024;
     /** Clients per kind of calling thread (see {@link Clients}). */
     static final int SHARDS = 16;
-    /** One more shard is used per this many calls waiting for upstream bytes. */
-    static final int CALLS_PER_SHARD = 4;
+    /** From this many calls waiting for upstream bytes on, calls spread over the shards. */
+    static final int SPREAD_FROM = 8;
 
     private static final Set<String> METHODS_WITH_BODY = Set.of("POST", "PUT", "PATCH");
     private static final byte[] NO_BYTES = new byte[0];
@@ -141,11 +141,13 @@ public final class OkHttpUpstreamClient implements UpstreamHttp {
      * shard's pool holds about the connections of the threads that use it, so a request finds its
      * thread's last connection among a few, and a preempted lock holder stalls only its shard.
      *
-     * <p>Only as many shards are in use as the load needs, one per {@link #CALLS_PER_SHARD} calls waiting
-     * for upstream bytes: under a light load every call goes to the first, as with one pool. Spread over
-     * all shards at once, a request now and then from a new client connection (a new thread) would land
-     * on a shard whose pool held no connection to its upstream, or one idle past OkHttp's health check,
-     * and pay a new connection with its TLS handshake where one pool would have had a warm connection.
+     * <p>Calls spread only under load, from {@link #SPREAD_FROM} calls waiting for upstream bytes on:
+     * under a light load every call goes to the first shard, as with one pool. Spread at any load, a
+     * request now and then from a new client connection (a new thread) would land on a shard whose pool
+     * held no connection to its upstream, or one idle past OkHttp's health check, and pay a new connection
+     * with its TLS handshake where one pool would have had a warm one. Under load a thread keeps to its
+     * shard: a number of shards that followed the load from call to call would move a thread's calls
+     * between shards and leave its last connection behind (measured slower).
      */
     record Clients(List<OkHttpClient> onPlatformThreads, List<OkHttpClient> onVirtualThreads) {
 
@@ -163,8 +165,7 @@ public final class OkHttpUpstreamClient implements UpstreamHttp {
 
     /** The shard a thread's call goes to while {@code waitingCalls} calls wait for upstream bytes (see {@link Clients}). */
     static int shard(Thread thread, int waitingCalls) {
-        int inUse = Math.clamp(waitingCalls / CALLS_PER_SHARD, 1, SHARDS);
-        return (int) Math.floorMod(thread.threadId(), (long) inUse);
+        return waitingCalls < SPREAD_FROM ? 0 : (int) Math.floorMod(thread.threadId(), (long) SHARDS);
     }
 
     private OkHttpClient client() {

@@ -100,24 +100,23 @@ class OkHttpUpstreamClientTest {
     @Test
     void aLightLoadUsesOneShardAndAHeavyOneSpreadsByThread() {
         int shards = OkHttpUpstreamClient.SHARDS;
-        int perShard = OkHttpUpstreamClient.CALLS_PER_SHARD;
+        int spreadFrom = OkHttpUpstreamClient.SPREAD_FROM;
         Thread thread = Thread.ofPlatform().unstarted(() -> { });
         while (thread.threadId() % shards != shards - 1) {
             thread = Thread.ofPlatform().unstarted(() -> { });
         }
 
-        for (int waiting = 0; waiting < 2 * perShard; waiting++) {
+        for (int waiting = 0; waiting < spreadFrom; waiting++) {
             assertEquals(0, OkHttpUpstreamClient.shard(thread, waiting), waiting + " calls waiting");
         }
-        assertEquals(1, OkHttpUpstreamClient.shard(thread, 2 * perShard), "two shards in use");
-        assertEquals(shards - 1, OkHttpUpstreamClient.shard(thread, shards * perShard), "all shards in use");
-        assertEquals(shards - 1, OkHttpUpstreamClient.shard(thread, 100 * shards * perShard), "no more than all");
+        assertEquals(shards - 1, OkHttpUpstreamClient.shard(thread, spreadFrom), "spread by thread");
+        assertEquals(shards - 1, OkHttpUpstreamClient.shard(thread, 1_000), "the same shard at any load");
     }
 
     @Test
     void underLoadThreadsOfDifferentShardsUseDifferentConnections() throws Exception {
-        // Calls kept waiting for their response head, so that two shards are in use.
-        int held = 2 * OkHttpUpstreamClient.CALLS_PER_SHARD;
+        // Calls kept waiting for their response head, so that calls spread.
+        int held = OkHttpUpstreamClient.SPREAD_FROM;
         for (int i = 0; i < held; i++) {
             upstream.enqueue(new MockResponse.Builder().code(200).headersDelay(2, TimeUnit.SECONDS).build());
         }
@@ -130,11 +129,11 @@ class OkHttpUpstreamClientTest {
         }
         Thread first = Thread.ofPlatform().unstarted(this::getModels);
         Thread other = Thread.ofPlatform().unstarted(this::getModels);
-        while (other.threadId() % 2 == first.threadId() % 2) {
+        while (shard(other) == shard(first)) {
             other = Thread.ofPlatform().unstarted(this::getModels);
         }
         Thread again = Thread.ofPlatform().unstarted(this::getModels);
-        while (again.threadId() % 2 != first.threadId() % 2) {
+        while (shard(again) != shard(first)) {
             again = Thread.ofPlatform().unstarted(this::getModels);
         }
 
@@ -145,6 +144,10 @@ class OkHttpUpstreamClientTest {
         for (Thread holder : holders) {
             holder.join();
         }
+    }
+
+    private static int shard(Thread thread) {
+        return OkHttpUpstreamClient.shard(thread, OkHttpUpstreamClient.SPREAD_FROM);
     }
 
     private void getModels() {
