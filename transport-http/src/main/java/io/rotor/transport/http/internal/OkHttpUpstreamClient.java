@@ -58,7 +58,8 @@ import org.osgi.service.component.annotations.Deactivate;
 public final class OkHttpUpstreamClient implements UpstreamHttp {
 
     // OkHttp's defaults (5 idle connections, 5 requests per host) suit a mobile app, not a gateway
-    // that keeps hundreds of streams open to a handful of hosts. Idle connections kept, all pools together.
+    // that keeps hundreds of streams open to a handful of hosts. Idle connections kept per kind of calling
+    // thread, its shards' pools together.
     private static final int MAX_IDLE_CONNECTIONS = 256;
     private static final Duration KEEP_ALIVE = Duration.ofMinutes(5);
     private static final int MAX_ASYNC_REQUESTS = 1024;
@@ -149,7 +150,7 @@ public final class OkHttpUpstreamClient implements UpstreamHttp {
      * shard: a number of shards that followed the load from call to call would move a thread's calls
      * between shards and leave its last connection behind (measured slower).
      */
-    record Clients(List<OkHttpClient> onPlatformThreads, List<OkHttpClient> onVirtualThreads) {
+    private record Clients(List<OkHttpClient> onPlatformThreads, List<OkHttpClient> onVirtualThreads) {
 
         OkHttpClient forThread(Thread thread, int waitingCalls) {
             List<OkHttpClient> shards = thread.isVirtual() ? onVirtualThreads : onPlatformThreads;
