@@ -63,6 +63,8 @@ public final class Bench {
     static final String SCRIPT_SOURCE = "least-recently-used.js";
 
     private final Options options;
+    private static final SecureRandom RANDOM = new SecureRandom();
+
     private final Map<String, Object> results = new LinkedHashMap<>();
     private final List<Row> table = new ArrayList<>();
     private final Path work;
@@ -83,7 +85,7 @@ public final class Bench {
 
     /** What the command line asked for. */
     record Options(boolean quick, boolean profile, boolean peers, Path root, Path out, List<String> phases,
-            List<String> strategies) {
+            List<String> strategies, Path against) {
 
         static final List<String> PHASES = List.of("startup", "check", "latency", "throughput", "sse", "streams",
                 "scale");
@@ -95,6 +97,7 @@ public final class Bench {
             List<String> phases = PHASES;
             List<String> strategies = STRATEGIES;
             Path root = Path.of("").toAbsolutePath();
+            Path against = null;
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
                     case "--quick" -> quick = true;
@@ -103,16 +106,18 @@ public final class Bench {
                     case "--root" -> root = Path.of(args[++i]).toAbsolutePath();
                     case "--only" -> phases = List.of(args[++i].split(","));
                     case "--strategies" -> strategies = List.of(args[++i].split(","));
+                    case "--against" -> against = Path.of(args[++i]).toAbsolutePath();
                     case "--help", "-h" -> {
                         System.out.println("usage: ./bench [--quick] [--profile] [--peers] [--only "
                                 + String.join(",", PHASES) + "] [--strategies " + String.join(",", STRATEGIES)
-                                + "]");
+                                + "]\n       ./bench --against OTHER_DISTRIBUTION [--quick] [--only "
+                                + String.join(",", Compare.PHASES) + "]");
                         System.exit(0);
                     }
                     default -> throw new IllegalArgumentException("unknown option " + args[i] + " (see --help)");
                 }
             }
-            return new Options(quick, profile, peers, root, root.resolve("target/bench"), phases, strategies);
+            return new Options(quick, profile, peers, root, root.resolve("target/bench"), phases, strategies, against);
         }
 
         boolean runs(String phase) {
@@ -141,28 +146,37 @@ public final class Bench {
         }
         Files.createDirectories(options.out());
         this.work = Files.createTempDirectory("rotor-bench-");
-        SecureRandom random = new SecureRandom();
-        byte[] key = new byte[32];
-        random.nextBytes(key);
-        this.encryptionKey = HexFormat.of().formatHex(key);
-        random.nextBytes(key);
-        this.masterKey = "bench-master-" + HexFormat.of().formatHex(key);
+        this.encryptionKey = newEncryptionKey();
+        this.masterKey = newMasterKey();
     }
 
     public static void main(String[] args) throws Exception {
         Options options = Options.parse(args);
+        if (options.against() != null) {
+            Compare compare = new Compare(options);
+            System.exit(runThenStop(compare::run, compare::stopAll));
+        }
         Bench bench = new Bench(options);
-        int code = 0;
+        System.exit(runThenStop(bench::run, bench::stopAll));
+    }
+
+    /** What a benchmark run does, before its processes are stopped. */
+    interface Work {
+        void run() throws Exception;
+    }
+
+    /** Runs {@code work}, stops the processes it started whatever happened, and returns the exit code. */
+    private static int runThenStop(Work work, Runnable stopAll) {
         try {
-            bench.run();
+            work.run();
+            return 0;
         } catch (Exception e) {
             System.err.println("bench: " + e);
             e.printStackTrace();
-            code = 1;
+            return 1;
         } finally {
-            bench.stopAll();
+            stopAll.run();
         }
-        System.exit(code);
     }
 
     void run() throws Exception {
@@ -187,7 +201,7 @@ public final class Bench {
                 work.resolve("event-loop-relay.log"), port);
         eventLoopRelay = new InetSocketAddress(InetAddress.getLoopbackAddress(), port[0]);
         rotor = new InetSocketAddress(InetAddress.getLoopbackAddress(), Processes.freePort());
-        writeConfig();
+        writeConfig(work, rotor.getPort(), fakePort, masterKey, encryptionKey);
 
         startup();
         startMeasuredRotor();
@@ -226,11 +240,16 @@ public final class Bench {
 
     // ---------------------------------------------------------------- set-up
 
-    private void writeConfig() throws IOException {
+    /**
+     * Writes {@code rotor.properties} into {@code work} for a Rotor on {@code port} in front of the fake on
+     * {@code fakePort}, its store and plugin folder beside it; returns the file.
+     */
+    static Path writeConfig(Path work, int port, int fakePort, String masterKey, String encryptionKey)
+            throws IOException {
         Files.createDirectories(work.resolve("plugins"));
         String config = String.join("\n",
                 "server.host = 127.0.0.1",
-                "server.port = " + rotor.getPort(),
+                "server.port = " + port,
                 "store = json",
                 "store.json.path = " + work.resolve("data/accounts.json"),
                 "security.masterKey = " + masterKey,
@@ -244,7 +263,21 @@ public final class Bench {
                 "upstream.fake.baseUrl = http://127.0.0.1:" + fakePort + "/v1",
                 "upstream.fake.models = *",
                 "");
-        Files.writeString(work.resolve("rotor.properties"), config);
+        return Files.writeString(work.resolve("rotor.properties"), config);
+    }
+
+    static String newMasterKey() {
+        return "bench-master-" + randomHex();
+    }
+
+    static String newEncryptionKey() {
+        return randomHex();
+    }
+
+    private static String randomHex() {
+        byte[] key = new byte[32];
+        RANDOM.nextBytes(key);
+        return HexFormat.of().formatHex(key);
     }
 
     /** Time from start to ready: {@code bin/rotor serve} until {@code GET /health} answers, no scripts. */
@@ -344,7 +377,7 @@ public final class Bench {
     }
 
     /** Runs closed-loop rounds, in turn, of each load not yet steady, until all are or the limit has passed for each. */
-    private static void warmUntilSteady(List<WarmUp> all, Duration round, Duration limit) throws InterruptedException {
+    static void warmUntilSteady(List<WarmUp> all, Duration round, Duration limit) throws InterruptedException {
         long maxRounds = Math.max(1, limit.toMillis() / round.toMillis());
         for (int i = 0; i < maxRounds && all.stream().anyMatch(w -> !w.steady()); i++) {
             for (WarmUp w : all) {
@@ -356,7 +389,7 @@ public final class Bench {
     }
 
     /** One load being warmed up (a process, or one of Rotor's pools): the closed-loop rates of its rounds so far. */
-    private record WarmUp(String name, InetSocketAddress address, byte[][] requests, List<Double> rates) {
+    record WarmUp(String name, InetSocketAddress address, byte[][] requests, List<Double> rates) {
         WarmUp(String name, InetSocketAddress address, byte[][] requests) {
             this(name, address, requests, new ArrayList<>());
         }

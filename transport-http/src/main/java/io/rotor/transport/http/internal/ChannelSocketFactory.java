@@ -5,6 +5,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.channels.SocketChannel;
+import java.util.function.BooleanSupplier;
 import javax.net.SocketFactory;
 
 /**
@@ -19,9 +20,22 @@ import javax.net.SocketFactory;
  */
 final class ChannelSocketFactory extends SocketFactory {
 
+    private final long spinNanos;
+    private final BooleanSupplier calm;
+
+    /**
+     * @param spinNanos how long a read waits for an answer on the CPU before it blocks, or 0 for never
+     * @param calm whether a read may do so now (see {@link SpinningSocket})
+     */
+    ChannelSocketFactory(long spinNanos, BooleanSupplier calm) {
+        this.spinNanos = spinNanos;
+        this.calm = calm;
+    }
+
     @Override
     public Socket createSocket() throws IOException {
-        return SocketChannel.open().socket();
+        Socket socket = SocketChannel.open().socket();
+        return spinNanos > 0 ? new SpinningSocket(socket, spinNanos, calm) : socket;
     }
 
     @Override

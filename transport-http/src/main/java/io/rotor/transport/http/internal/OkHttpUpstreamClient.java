@@ -72,6 +72,12 @@ public final class OkHttpUpstreamClient implements UpstreamHttp {
     static final int SHARDS = 16;
     /** From this many calls waiting for upstream bytes on, calls spread over the shards. */
     static final int SPREAD_FROM = 8;
+    /**
+     * Up to this many calls waiting for upstream bytes, a call waits for its answer on the CPU for a while
+     * before it blocks (see {@link SpinningSocket}): at most half the processors, so that an upstream on the
+     * same machine still finds one free to answer on.
+     */
+    static final int CALM_CALLS = Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
 
     private static final Set<String> METHODS_WITH_BODY = Set.of("POST", "PUT", "PATCH");
     private static final byte[] NO_BYTES = new byte[0];
@@ -92,14 +98,15 @@ public final class OkHttpUpstreamClient implements UpstreamHttp {
         // Building the client loads the JDK's trust store and OkHttp's own classes, a quarter of a second
         // on a cold JVM: it happens beside the rest of start-up (this component starts as soon as the
         // configuration is there), and the first call waits for it if it must.
-        client = CompletableFuture.supplyAsync(() -> build(config.upstream_connectTimeoutMs()),
+        long spinNanos = TimeUnit.MICROSECONDS.toNanos(Math.max(0, config.upstream_spinMicros()));
+        client = CompletableFuture.supplyAsync(() -> build(config.upstream_connectTimeoutMs(), spinNanos),
                 task -> Thread.ofPlatform().name("rotor-upstream-client-start").daemon().start(task));
         watchdog = Thread.ofPlatform().name("rotor-upstream-watchdog").daemon().start(this::watch);
     }
 
-    private Clients build(long connectTimeoutMs) {
+    private Clients build(long connectTimeoutMs, long spinNanos) {
         OkHttpClient base = new OkHttpClient.Builder()
-                .socketFactory(new ChannelSocketFactory())
+                .socketFactory(new ChannelSocketFactory(spinNanos, () -> waiting.size() <= CALM_CALLS))
                 .connectTimeout(Duration.ofMillis(connectTimeoutMs))
                 .readTimeout(Duration.ZERO)
                 .writeTimeout(Duration.ZERO)

@@ -11,4 +11,11 @@ public @interface UpstreamClientConfiguration {
      * ({@code upstream.readTimeoutMs}); generous because models think before the first token.
      */
     long upstream_readTimeoutMs() default 120_000;
+
+    /**
+     * How long a call waits on the CPU for an upstream's answer before its read blocks, while at most
+     * half the processors' worth of calls wait upstream ({@code upstream.spinMicros}; 0 turns it off).
+     * See {@link SpinningSocket}.
+     */
+    long upstream_spinMicros() default 200;
 }

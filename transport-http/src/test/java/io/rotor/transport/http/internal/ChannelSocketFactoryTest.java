@@ -1,6 +1,7 @@
 package io.rotor.transport.http.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,13 +12,15 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 @Timeout(30)
 class ChannelSocketFactoryTest {
 
-    private final ChannelSocketFactory factory = new ChannelSocketFactory();
+    /** Spinning, as by default, so that these tests go through {@link SpinningSocket} as well. */
+    private final ChannelSocketFactory factory = new ChannelSocketFactory(TimeUnit.MILLISECONDS.toNanos(1), () -> true);
 
     /**
      * What OkHttp does with the factory: an unconnected socket, a timed connect, then blocking reads and
@@ -36,6 +39,14 @@ class ChannelSocketFactoryTest {
                 assertEquals(7, accepted.getInputStream().read());
             }
             assertNotNull(socket.getChannel(), "a channel's socket");
+        }
+    }
+
+    @Test
+    void withoutASpinTheSocketIsTheChannelsOwn() throws Exception {
+        try (Socket socket = new ChannelSocketFactory(0, () -> true).createSocket()) {
+            assertFalse(socket instanceof SpinningSocket);
+            assertNotNull(socket.getChannel());
         }
     }
 

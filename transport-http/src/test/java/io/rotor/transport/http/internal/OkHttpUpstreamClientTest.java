@@ -357,6 +357,11 @@ class OkHttpUpstreamClientTest {
             public long upstream_readTimeoutMs() {
                 return readTimeoutMs;
             }
+
+            @Override
+            public long upstream_spinMicros() {
+                return 200; // the default: calls spin for their answers while calm
+            }
         };
     }
 }

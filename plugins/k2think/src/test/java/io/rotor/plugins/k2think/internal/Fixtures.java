@@ -38,6 +38,11 @@ final class Fixtures {
             public long upstream_readTimeoutMs() {
                 return 10_000;
             }
+
+            @Override
+            public long upstream_spinMicros() {
+                return 200;
+            }
         });
     }
 
