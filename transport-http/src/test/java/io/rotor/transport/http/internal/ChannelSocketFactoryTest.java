@@ -13,6 +13,14 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
+import okhttp3.tls.HandshakeCertificates;
+import okhttp3.tls.HeldCertificate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -39,6 +47,46 @@ class ChannelSocketFactoryTest {
                 assertEquals(7, accepted.getInputStream().read());
             }
             assertNotNull(socket.getChannel(), "a channel's socket");
+        }
+    }
+
+    /**
+     * Real upstreams speak TLS, which OkHttp layers over the factory's socket: the handshake and every
+     * answer then go through the spinning reads.
+     */
+    @Test
+    void okHttpCallsOverTlsGoThroughTheSpinningSocket() throws Exception {
+        HeldCertificate certificate = new HeldCertificate.Builder().addSubjectAlternativeName("localhost").build();
+        HandshakeCertificates serverCertificates = new HandshakeCertificates.Builder()
+                .heldCertificate(certificate).build();
+        HandshakeCertificates clientCertificates = new HandshakeCertificates.Builder()
+                .addTrustedCertificate(certificate.certificate()).build();
+        AtomicInteger spinChecks = new AtomicInteger();
+        OkHttpClient client = new OkHttpClient.Builder()
+                .socketFactory(new ChannelSocketFactory(TimeUnit.MILLISECONDS.toNanos(1), () -> {
+                    spinChecks.incrementAndGet();
+                    return true;
+                }))
+                .sslSocketFactory(clientCertificates.sslSocketFactory(), clientCertificates.trustManager())
+                .build();
+        try (MockWebServer upstream = new MockWebServer()) {
+            upstream.useHttps(serverCertificates.sslSocketFactory());
+            upstream.enqueue(new MockResponse.Builder().body("first").build());
+            upstream.enqueue(new MockResponse.Builder().body("second").build());
+            upstream.start(InetAddress.getByName("localhost"), 0);
+
+            for (String expected : new String[] {"first", "second"}) {
+                try (Response response = client.newCall(new Request.Builder().url(upstream.url("/v1/models")).build())
+                        .execute()) {
+                    assertEquals(expected, response.body().string());
+                }
+            }
+
+            assertEquals(1, client.connectionPool().connectionCount(), "the second call reused the TLS connection");
+            // The handshake's answers and each response's head were awaited through the spin.
+            assertTrue(spinChecks.get() >= 3, "spin checks: " + spinChecks.get());
+        } finally {
+            client.connectionPool().evictAll();
         }
     }
 
