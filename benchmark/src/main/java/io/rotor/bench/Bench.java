@@ -62,9 +62,9 @@ public final class Bench {
     static final String SCRIPT = "bench-lru";
     static final String SCRIPT_SOURCE = "least-recently-used.js";
 
-    private final Options options;
     private static final SecureRandom RANDOM = new SecureRandom();
 
+    private final Options options;
     private final Map<String, Object> results = new LinkedHashMap<>();
     private final List<Row> table = new ArrayList<>();
     private final Path work;

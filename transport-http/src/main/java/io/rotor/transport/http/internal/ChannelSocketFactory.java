@@ -16,7 +16,9 @@ import javax.net.SocketFactory;
  * operation, and OkHttp's connect always has a timeout. From then on each read that finds no bytes yet
  * costs a failed read and a {@code poll} before the real read: two more system calls per upstream
  * response on a platform thread. A channel's socket goes back to blocking mode once its timed connect
- * ends. On a virtual thread both kinds wait through the JDK's poller, as before.
+ * ends. On a virtual thread both kinds wait through the JDK's poller, as before. With a spin time, each
+ * socket is wrapped in a {@link SpinningSocket}, which waits briefly on the CPU for an answer before it
+ * blocks.
  */
 final class ChannelSocketFactory extends SocketFactory {
 
