@@ -106,7 +106,13 @@ public final class Bench {
                     case "--root" -> root = Path.of(args[++i]).toAbsolutePath();
                     case "--only" -> phases = List.of(args[++i].split(","));
                     case "--strategies" -> strategies = List.of(args[++i].split(","));
-                    case "--against" -> against = Path.of(args[++i]).toAbsolutePath();
+                    case "--against" -> {
+                        against = Path.of(args[++i]).toAbsolutePath().normalize();
+                        if (!Files.isExecutable(against.resolve("bin/rotor"))) {
+                            throw new IllegalArgumentException("no Rotor distribution at " + against
+                                    + " (no bin/rotor); give a copy of launcher/target/rotor");
+                        }
+                    }
                     case "--help", "-h" -> {
                         System.out.println("usage: ./bench [--quick] [--profile] [--peers] [--only "
                                 + String.join(",", PHASES) + "] [--strategies " + String.join(",", STRATEGIES)
@@ -151,7 +157,14 @@ public final class Bench {
     }
 
     public static void main(String[] args) throws Exception {
-        Options options = Options.parse(args);
+        Options options;
+        try {
+            options = Options.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("bench: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
         if (options.against() != null) {
             Compare compare = new Compare(options);
             System.exit(runThenStop(compare::run, compare::stopAll));
