@@ -39,7 +39,7 @@ final class Compare {
     private InetSocketAddress fake;
 
     /** One distribution under test: its process, address and a request with its user's key. */
-    private record Side(String name, Path distribution, Processes.Running process, InetSocketAddress address,
+    private record Side(String name, Processes.Running process, InetSocketAddress address,
             byte[] request, String userKey) {
     }
 
@@ -109,7 +109,7 @@ final class Compare {
         byte[] request = HttpConnection.request("POST", address, "/v1/chat/completions", "Bearer " + userKey,
                 Bench.BODY);
         say("  %s: pid %d on port %d", name, process.pid(), address.getPort());
-        return new Side(name, distribution, process, address, request, userKey);
+        return new Side(name, process, address, request, userKey);
     }
 
     /** Round {@code i}'s order of the two sides: each goes first in every other round. */

@@ -23,21 +23,21 @@ import javax.net.SocketFactory;
 final class ChannelSocketFactory extends SocketFactory {
 
     private final long spinNanos;
-    private final BooleanSupplier calm;
+    private final BooleanSupplier fewCallsWaiting;
 
     /**
      * @param spinNanos how long a read waits for an answer on the CPU before it blocks, or 0 for never
-     * @param calm whether a read may do so now (see {@link SpinningSocket})
+     * @param fewCallsWaiting whether a read may do so now (see {@link SpinningSocket})
      */
-    ChannelSocketFactory(long spinNanos, BooleanSupplier calm) {
+    ChannelSocketFactory(long spinNanos, BooleanSupplier fewCallsWaiting) {
         this.spinNanos = spinNanos;
-        this.calm = calm;
+        this.fewCallsWaiting = fewCallsWaiting;
     }
 
     @Override
     public Socket createSocket() throws IOException {
         Socket socket = SocketChannel.open().socket();
-        return spinNanos > 0 ? new SpinningSocket(socket, spinNanos, calm) : socket;
+        return spinNanos > 0 ? new SpinningSocket(socket, spinNanos, fewCallsWaiting) : socket;
     }
 
     @Override

@@ -77,7 +77,7 @@ public final class OkHttpUpstreamClient implements UpstreamHttp {
      * before it blocks (see {@link SpinningSocket}): at most half the processors, so that an upstream on the
      * same machine still finds one free to answer on.
      */
-    static final int CALM_CALLS = Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
+    static final int MAX_WAITING_TO_SPIN = Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
 
     private static final Set<String> METHODS_WITH_BODY = Set.of("POST", "PUT", "PATCH");
     private static final byte[] NO_BYTES = new byte[0];
@@ -106,7 +106,7 @@ public final class OkHttpUpstreamClient implements UpstreamHttp {
 
     private Clients build(long connectTimeoutMs, long spinNanos) {
         OkHttpClient base = new OkHttpClient.Builder()
-                .socketFactory(new ChannelSocketFactory(spinNanos, () -> waiting.size() <= CALM_CALLS))
+                .socketFactory(new ChannelSocketFactory(spinNanos, () -> waiting.size() <= MAX_WAITING_TO_SPIN))
                 .connectTimeout(Duration.ofMillis(connectTimeoutMs))
                 .readTimeout(Duration.ZERO)
                 .writeTimeout(Duration.ZERO)

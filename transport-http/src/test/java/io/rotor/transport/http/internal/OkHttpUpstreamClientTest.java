@@ -360,7 +360,7 @@ class OkHttpUpstreamClientTest {
 
             @Override
             public long upstream_spinMicros() {
-                return 200; // the default: calls spin for their answers while calm
+                return 200; // the default: calls spin for their answers while few wait
             }
         };
     }

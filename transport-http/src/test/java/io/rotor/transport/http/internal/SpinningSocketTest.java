@@ -34,7 +34,7 @@ class SpinningSocketTest {
     private ServerSocket server;
     private Socket upstream;
     private CountingSocket wrapped;
-    private final AtomicBoolean calm = new AtomicBoolean(true);
+    private final AtomicBoolean fewCallsWaiting = new AtomicBoolean(true);
 
     @BeforeEach
     void connect() throws IOException {
@@ -52,8 +52,8 @@ class SpinningSocketTest {
     }
 
     @Test
-    void aReadAfterAWriteWaitsForTheAnswerOnTheCpuWhileCalm() throws Exception {
-        Socket socket = new SpinningSocket(wrapped, LONG_SPIN, calm::get);
+    void aReadAfterAWriteWaitsForTheAnswerOnTheCpuWhileFewCallsWait() throws Exception {
+        Socket socket = new SpinningSocket(wrapped, LONG_SPIN, fewCallsWaiting::get);
         InputStream in = socket.getInputStream();
         socket.getOutputStream().write("ping".getBytes());
         CompletableFuture<Void> answer = CompletableFuture.runAsync(() -> {
@@ -76,7 +76,7 @@ class SpinningSocketTest {
 
     @Test
     void onlyTheFirstReadAfterAWriteSpins() throws Exception {
-        Socket socket = new SpinningSocket(wrapped, LONG_SPIN, calm::get);
+        Socket socket = new SpinningSocket(wrapped, LONG_SPIN, fewCallsWaiting::get);
         InputStream in = socket.getInputStream();
         socket.getOutputStream().write(1);
         upstream.getOutputStream().write(new byte[] {1, 2});
@@ -90,9 +90,9 @@ class SpinningSocketTest {
     }
 
     @Test
-    void underLoadAReadBlocksAtOnce() throws Exception {
-        calm.set(false);
-        Socket socket = new SpinningSocket(wrapped, LONG_SPIN, calm::get);
+    void withManyCallsWaitingAReadBlocksAtOnce() throws Exception {
+        fewCallsWaiting.set(false);
+        Socket socket = new SpinningSocket(wrapped, LONG_SPIN, fewCallsWaiting::get);
         socket.getOutputStream().write(1);
         upstream.getOutputStream().write(9);
 
@@ -103,7 +103,7 @@ class SpinningSocketTest {
 
     @Test
     void anAnswerLaterThanTheSpinIsStillRead() throws Exception {
-        Socket socket = new SpinningSocket(wrapped, TimeUnit.MICROSECONDS.toNanos(100), calm::get);
+        Socket socket = new SpinningSocket(wrapped, TimeUnit.MICROSECONDS.toNanos(100), fewCallsWaiting::get);
         socket.getOutputStream().write(1);
         CompletableFuture.runAsync(() -> {
             try {
@@ -119,7 +119,7 @@ class SpinningSocketTest {
 
     @Test
     void anInterruptEndsTheSpinAndTheReadFailsAsTheChannelsWould() throws Exception {
-        Socket socket = new SpinningSocket(wrapped, LONG_SPIN, calm::get);
+        Socket socket = new SpinningSocket(wrapped, LONG_SPIN, fewCallsWaiting::get);
         socket.getOutputStream().write(1);
         CompletableFuture<Throwable> failure = new CompletableFuture<>();
         Thread reader = Thread.ofPlatform().start(() -> {
@@ -143,7 +143,7 @@ class SpinningSocketTest {
 
     @Test
     void theEndOfTheStreamAndSocketStateAreTheWrappedSockets() throws Exception {
-        Socket socket = new SpinningSocket(wrapped, TimeUnit.MICROSECONDS.toNanos(100), calm::get);
+        Socket socket = new SpinningSocket(wrapped, TimeUnit.MICROSECONDS.toNanos(100), fewCallsWaiting::get);
         socket.getOutputStream().write(1);
         upstream.shutdownOutput();
 
