@@ -15,6 +15,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -54,6 +55,8 @@ final class ApiHandler implements HttpHandler {
     private static final int COPY_BUFFER = 16 * 1024;
     // A non-streamed body that ends within this many bytes is sent with a Content-Length.
     private static final int READ_AHEAD = 64 * 1024;
+    /** Each serving thread's buffer for the answers it reads ahead (see {@link #readAhead}). */
+    private static final ThreadLocal<byte[]> READ_AHEAD_BUFFER = ThreadLocal.withInitial(() -> new byte[4 * 1024]);
 
     private final Gateway gateway;
     private final long maxBodyBytes;
@@ -145,36 +148,42 @@ final class ApiHandler implements HttpHandler {
             copy(body, exchange.getResponseBody(), true);
             return;
         }
-        byte[] head;
+        ReadAhead head;
         try {
             head = readAhead(body);
         } catch (IOException e) {
             // Nothing has reached the client yet, so it can still learn what happened.
             throw new RotorException(ErrorCode.UPSTREAM_ERROR, "The upstream response failed.", e);
         }
-        if (head.length < READ_AHEAD) {
-            exchange.sendResponseHeaders(status, head.length == 0 ? -1 : head.length);
-            if (head.length > 0) {
-                exchange.getResponseBody().write(head);
+        if (head.length() < READ_AHEAD) {
+            exchange.sendResponseHeaders(status, head.length() == 0 ? -1 : head.length());
+            if (head.length() > 0) {
+                exchange.getResponseBody().write(head.bytes(), 0, head.length());
             }
             return;
         }
         exchange.sendResponseHeaders(status, 0);
         OutputStream out = exchange.getResponseBody();
-        out.write(head);
+        out.write(head.bytes(), 0, head.length());
         copy(body, out, false);
     }
 
+    /** The first {@code length} bytes of {@code bytes} are the start of a body, or all of it. */
+    record ReadAhead(byte[] bytes, int length) {
+    }
+
     /**
-     * Reads up to {@link #READ_AHEAD} bytes, or the whole body if it ends before; starts small, since
-     * most answers are a few KiB ({@code readNBytes} would take 16 KiB of scratch space per request).
+     * Reads up to {@link #READ_AHEAD} bytes, or the whole body if it ends before. Most answers are a few
+     * KiB and fit the serving thread's own buffer ({@link #READ_AHEAD_BUFFER}), which is written out
+     * before the thread reads its next request, so a request allocates no buffer for its answer; a
+     * longer one grows into new arrays ({@code readNBytes} would take 16 KiB of scratch space per request).
      */
-    static byte[] readAhead(InputStream body) throws IOException {
-        byte[] buffer = new byte[4 * 1024];
+    static ReadAhead readAhead(InputStream body) throws IOException {
+        byte[] buffer = READ_AHEAD_BUFFER.get();
         int length = 0;
         while (length < READ_AHEAD) {
             if (length == buffer.length) {
-                buffer = java.util.Arrays.copyOf(buffer, Math.min(READ_AHEAD, buffer.length * 4));
+                buffer = Arrays.copyOf(buffer, Math.min(READ_AHEAD, buffer.length * 4));
             }
             int n = body.read(buffer, length, buffer.length - length);
             if (n < 0) {
@@ -182,7 +191,7 @@ final class ApiHandler implements HttpHandler {
             }
             length += n;
         }
-        return length == buffer.length ? buffer : java.util.Arrays.copyOf(buffer, length);
+        return new ReadAhead(buffer, length);
     }
 
     /** Copies until the body ends; an IOException from here on means the client went away. */

@@ -163,16 +163,23 @@ final class Http1Connection {
         int at = lineEnd < 0 ? head.length() : lineEnd + 2;
         while (at < head.length()) {
             int next = head.indexOf("\r\n", at);
-            String line = next < 0 ? head.substring(at) : head.substring(at, next);
-            at = next < 0 ? head.length() : next + 2;
-            int colon = line.indexOf(':');
+            int headerEnd = next < 0 ? head.length() : next;
+            int colon = head.indexOf(':', at);
             // No whitespace before the colon, no folded lines (RFC 9112, 5.1 and 5.2): both smuggle.
-            if (colon <= 0 || !isToken(line.substring(0, colon))) {
+            if (colon < 0 || colon >= headerEnd || !isToken(head, at, colon)) {
                 throw new BadRequest(400, "Malformed header line.");
             }
-            String value = line.substring(colon + 1).strip();
-            for (int i = 0; i < value.length(); i++) {
-                char c = value.charAt(i);
+            // The value without the white space around it, as String.strip() would leave it.
+            int valueStart = colon + 1;
+            int valueEnd = headerEnd;
+            while (valueStart < valueEnd && Character.isWhitespace(head.charAt(valueStart))) {
+                valueStart++;
+            }
+            while (valueEnd > valueStart && Character.isWhitespace(head.charAt(valueEnd - 1))) {
+                valueEnd--;
+            }
+            for (int i = valueStart; i < valueEnd; i++) {
+                char c = head.charAt(i);
                 if (c < 0x20 && c != '\t' || c == 0x7f) {
                     throw new BadRequest(400, "Control character in a header value.");
                 }
@@ -180,7 +187,8 @@ final class Http1Connection {
             if (++count > MAX_HEADERS) {
                 throw new BadRequest(431, "More than " + MAX_HEADERS + " request headers.");
             }
-            headers.add(line.substring(0, colon), value);
+            headers.add(head.substring(at, colon), head.substring(valueStart, valueEnd));
+            at = next < 0 ? head.length() : next + 2;
         }
         boolean http11 = protocol.equals("HTTP/1.1");
         if (http11 && !headers.containsKey("Host")) {
@@ -233,10 +241,15 @@ final class Http1Connection {
     }
 
     private static boolean isToken(String text) {
-        if (text.isEmpty()) {
+        return isToken(text, 0, text.length());
+    }
+
+    /** Whether {@code text} from {@code start} to {@code end} is a non-empty token (RFC 9110, 5.6.2). */
+    private static boolean isToken(String text, int start, int end) {
+        if (start >= end) {
             return false;
         }
-        for (int i = 0; i < text.length(); i++) {
+        for (int i = start; i < end; i++) {
             char c = text.charAt(i);
             boolean ok = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
                     || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
@@ -429,8 +442,21 @@ final class Http1Connection {
         write(bytes, 0, bytes.length);
     }
 
+    /**
+     * Writes {@code text} as ISO-8859-1 (a character beyond it as {@code ?}); straight into the output
+     * buffer when it fits, so a response head costs no byte array of its own.
+     */
     void writeAscii(String text) throws IOException {
-        write(text.getBytes(StandardCharsets.ISO_8859_1));
+        int length = text.length();
+        if (length > output.length - buffered) {
+            write(text.getBytes(StandardCharsets.ISO_8859_1));
+            return;
+        }
+        for (int i = 0; i < length; i++) {
+            char c = text.charAt(i);
+            output[buffered + i] = c <= 0xff ? (byte) c : (byte) '?';
+        }
+        buffered += length;
     }
 
     void flush() throws IOException {

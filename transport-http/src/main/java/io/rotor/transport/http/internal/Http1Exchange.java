@@ -138,8 +138,12 @@ final class Http1Exchange extends HttpExchange {
             framed = -1;
             framing = "Content-Length: 0";
         }
-        StringBuilder text = new StringBuilder(256).append("HTTP/1.1 ").append(status).append(' ')
-                .append(Http1Connection.reason(status)).append("\r\n");
+        // Written piece by piece into the connection's output buffer, which the head usually fits.
+        connection.writeAscii("HTTP/1.1 ");
+        connection.writeAscii(Integer.toString(status));
+        connection.writeAscii(" ");
+        connection.writeAscii(Http1Connection.reason(status));
+        connection.writeAscii("\r\n");
         // The server frames the body and decides about the connection; the handler's other headers go as set.
         for (Map.Entry<String, List<String>> header : responseHeaders.entrySet()) {
             String name = header.getKey();
@@ -147,19 +151,20 @@ final class Http1Exchange extends HttpExchange {
                 continue;
             }
             for (String value : header.getValue()) {
-                text.append(name).append(": ").append(value).append("\r\n");
+                writeHeader(name, value);
             }
         }
         if (framing != null) {
-            text.append(framing).append("\r\n");
+            connection.writeAscii(framing);
+            connection.writeAscii("\r\n");
         }
         if (closeConnection) {
-            text.append("Connection: close\r\n");
+            connection.writeAscii("Connection: close\r\n");
         }
         if (!responseHeaders.containsKey("Date")) {
-            text.append("Date: ").append(HttpDate.now()).append("\r\n");
+            writeHeader("Date", HttpDate.now());
         }
-        connection.writeAscii(text.append("\r\n").toString());
+        connection.writeAscii("\r\n");
         responseBody.start(head ? -1 : framed);
         if (!head && (framed == 0 || framed == Long.MAX_VALUE) && requestBody.ended) {
             watchForHangUp();
@@ -167,6 +172,13 @@ final class Http1Exchange extends HttpExchange {
         if (framed == -1 || head) {
             connection.flush();
         }
+    }
+
+    private void writeHeader(String name, String value) throws IOException {
+        connection.writeAscii(name);
+        connection.writeAscii(": ");
+        connection.writeAscii(value);
+        connection.writeAscii("\r\n");
     }
 
     @Override

@@ -2,6 +2,8 @@ package io.rotor.transport.http.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -9,6 +11,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -16,6 +19,32 @@ import org.junit.jupiter.api.Timeout;
 
 @Timeout(30)
 class Http1ConnectionTest {
+
+    @Test
+    void aHeadersValueLosesTheWhiteSpaceAroundItAndKeepsTheRest() throws Exception {
+        Http1Connection.Head head = Http1Connection.parse("POST /v1/chat/completions?x=1 HTTP/1.1\r\n"
+                + "Host: a\r\nAuthorization: \t Bearer  k 1\t \r\nX-Empty:\r\nX-Spaces:   \r\n"
+                + "x-twice: one\r\nX-Twice:two\r\nContent-Length: 12");
+
+        assertEquals("POST", head.method());
+        assertEquals("/v1/chat/completions", head.uri().getPath());
+        assertEquals("Bearer  k 1", head.headers().getFirst("Authorization"));
+        assertEquals("", head.headers().getFirst("X-Empty"));
+        assertEquals("", head.headers().getFirst("X-Spaces"));
+        assertEquals(List.of("one", "two"), head.headers().get("X-Twice"));
+        assertEquals(12, head.contentLength());
+        assertTrue(head.keepAlive());
+    }
+
+    @Test
+    void aMalformedHeaderLineIsRefused() {
+        for (String line : List.of(": no name", "No-Colon", "Space Before: colon", "Name : value", " Folded: x",
+                "Bad\u0001Name: x", "Control: a\u0000b", "Delete: a\u007fb")) {
+            Http1Connection.BadRequest refused = assertThrows(Http1Connection.BadRequest.class,
+                    () -> Http1Connection.parse("GET / HTTP/1.1\r\nHost: a\r\n" + line + "\r\nAccept: */*"), line);
+            assertEquals(400, refused.status, line);
+        }
+    }
 
     /**
      * A hang-up watch that has already read the next request when the serving thread comes back: the

@@ -16,6 +16,7 @@ import io.rotor.api.ErrorCode;
 import io.rotor.api.Gateway;
 import io.rotor.api.RotorException;
 import java.io.ByteArrayInputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PipedInputStream;
@@ -30,9 +31,11 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -282,6 +285,39 @@ class JdkHttpServerTest {
         assertEquals(502, response.statusCode());
         assertEquals("upstream_error", JSON.readTree(response.body()).get("error").get("code").asText());
         assertEquals(1, closer.closes());
+    }
+
+    @Test
+    void answersOnOneConnectionEachArriveWholeAndAloneWhateverTheirLengthsAndReads() throws Exception {
+        // The serving thread reads answers ahead into a buffer it keeps: a shorter answer after a longer
+        // one must not carry the longer one's bytes, and one longer than the buffer must arrive whole.
+        List<byte[]> answers = List.of(filled(3_000, 'a'), filled(5, 'b'), filled(10_000, 'c'), filled(2, 'd'),
+                filled(4_096, 'e'), filled(1, 'f'));
+        AtomicInteger next = new AtomicInteger();
+        gateway.answer(request -> {
+            byte[] answer = answers.get(next.getAndIncrement());
+            // A byte at a time, as a slow upstream would hand it over.
+            InputStream trickle = new FilterInputStream(new ByteArrayInputStream(answer)) {
+                @Override
+                public int read(byte[] buffer, int offset, int length) throws IOException {
+                    return super.read(buffer, offset, Math.min(length, 1));
+                }
+            };
+            return new ClientResponse(200, Map.of("Content-Type", "application/json"), trickle, false,
+                    new CountingCloser());
+        });
+
+        for (byte[] answer : answers) {
+            HttpResponse<byte[]> response = client.send(get("/v1/models").build(), BodyHandlers.ofByteArray());
+            assertArrayEquals(answer, response.body());
+            assertEquals(String.valueOf(answer.length), response.headers().firstValue("Content-Length").orElseThrow());
+        }
+    }
+
+    private static byte[] filled(int length, char c) {
+        byte[] bytes = new byte[length];
+        Arrays.fill(bytes, (byte) c);
+        return bytes;
     }
 
     @Test

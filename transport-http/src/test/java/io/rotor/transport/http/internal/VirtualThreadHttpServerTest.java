@@ -51,6 +51,15 @@ class VirtualThreadHttpServerTest {
             exchange.getResponseBody().write(kind);
             exchange.close();
         });
+        server.createContext("/big-head", exchange -> {
+            // A head longer than the connection's output buffer, and a value beyond ASCII (within ISO-8859-1,
+            // as the JDK's Headers allows no more).
+            exchange.getResponseHeaders().add("X-Long", "v".repeat(6_000));
+            exchange.getResponseHeaders().add("X-Wide", "caf\u00e9");
+            exchange.sendResponseHeaders(200, 2);
+            exchange.getResponseBody().write("ok".getBytes(StandardCharsets.UTF_8));
+            exchange.close();
+        });
         server.createContext("/stream", this::stream);
         server.createContext("/silent", exchange -> exchange.getRequestBody().readAllBytes());
         server.start();
@@ -121,6 +130,20 @@ class VirtualThreadHttpServerTest {
             String response = readToEnd(socket);
             assertTrue(response.contains("Transfer-Encoding: chunked"), response);
             assertTrue(response.endsWith("6\r\nfirst,\r\n6\r\nsecond\r\n0\r\n\r\n"), response);
+        }
+    }
+
+    @Test
+    void aResponseHeadLongerThanTheOutputBufferArrivesWholeBeforeItsBody() throws Exception {
+        try (Socket socket = connect()) {
+            send(socket, "GET /big-head HTTP/1.1\r\nHost: x\r\n\r\nGET /a HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            String responses = readToEnd(socket);
+            assertTrue(responses.startsWith("HTTP/1.1 200 OK\r\n"), responses);
+            assertTrue(responses.contains("\r\nX-long: " + "v".repeat(6_000) + "\r\n"), responses);
+            assertTrue(responses.contains("\r\nX-wide: caf\u00e9\r\n"), responses);
+            assertTrue(responses.contains("\r\nContent-Length: 2\r\n"), responses);
+            assertTrue(responses.contains("\r\n\r\nokHTTP/1.1 200 OK\r\n"), responses);
+            assertTrue(responses.endsWith("\r\n\r\nGET /a "), responses);
         }
     }
 
