@@ -151,23 +151,37 @@ final class Compare {
         say("Saturated throughput, %d connections, %d rounds of %.1f s each…", Bench.CONNECTIONS, rounds,
                 round.toMillis() / 1e3);
         Map<String, long[]> totals = new LinkedHashMap<>();
-        sides.forEach(side -> totals.put(side.name(), new long[3]));
+        Map<String, List<Map<String, Object>>> perRound = new LinkedHashMap<>();
+        sides.forEach(side -> {
+            totals.put(side.name(), new long[3]);
+            perRound.put(side.name(), new ArrayList<>());
+        });
         int thisHigher = 0;
+        int thisCheaper = 0;
+        List<Double> ratios = new ArrayList<>();
         for (int i = 0; i < rounds; i++) {
-            Map<String, Double> rates = new LinkedHashMap<>();
+            Map<String, double[]> measuredRound = new LinkedHashMap<>();
             for (Side side : order(i)) {
                 long ticks = Bench.cpuTicks(side.process().pid());
                 Load.Throughput measured = Load.closedLoop(side.address(), new byte[][] {side.request()},
                         Bench.CONNECTIONS, round);
+                long used = Bench.cpuTicks(side.process().pid()) - ticks;
                 long[] sum = totals.get(side.name());
                 sum[0] += measured.requests();
                 sum[1] += measured.errors();
-                sum[2] += Bench.cpuTicks(side.process().pid()) - ticks;
-                rates.put(side.name(), measured.perSecond());
+                sum[2] += used;
+                double cpu = cpuMicrosPerRequest(used, measured.requests());
+                measuredRound.put(side.name(), new double[] {measured.perSecond(), cpu});
+                Map<String, Object> one = new LinkedHashMap<>();
+                one.put("rps", Math.round(measured.perSecond()));
+                one.put("cpuMicrosPerRequest", Math.round(cpu * 10) / 10.0);
+                perRound.get(side.name()).add(one);
             }
-            if (rates.get("this") > rates.get("against")) {
-                thisHigher++;
-            }
+            double[] mine = measuredRound.get("this");
+            double[] theirs = measuredRound.get("against");
+            thisHigher += mine[0] > theirs[0] ? 1 : 0;
+            thisCheaper += mine[1] < theirs[1] ? 1 : 0;
+            ratios.add(mine[0] / theirs[0]);
         }
         double seconds = rounds * round.toNanos() / 1e9;
         Map<String, Object> throughput = new LinkedHashMap<>();
@@ -175,16 +189,25 @@ final class Compare {
             long[] sum = totals.get(side.name());
             Map<String, Object> one = new LinkedHashMap<>();
             one.put("rps", sum[0] / seconds);
-            // Clock ticks are 10 ms each.
-            one.put("cpuMicrosPerRequest", sum[2] * 10_000.0 / Math.max(1, sum[0]));
+            one.put("cpuMicrosPerRequest", cpuMicrosPerRequest(sum[2], sum[0]));
             one.put("errors", sum[1]);
+            one.put("rounds", perRound.get(side.name()));
             throughput.put(side.name(), one);
             say("  %-8s %,9.0f req/s, %5.1f µs CPU per request, %d errors", side.name(), one.get("rps"),
                     one.get("cpuMicrosPerRequest"), sum[1]);
         }
+        double medianRatio = new Bench.Paired(0, 0, ratios).ratio();
         throughput.put("thisHigherRounds", thisHigher + " of " + rounds);
+        throughput.put("thisCheaperRounds", thisCheaper + " of " + rounds);
+        throughput.put("medianRoundRatio", medianRatio);
         results.put("throughput", throughput);
-        say("  this build higher in %d of %d rounds", thisHigher, rounds);
+        say("  this build higher in %d of %d rounds (median ratio of a round's rates %.3f), less CPU per request "
+                + "in %d", thisHigher, rounds, medianRatio, thisCheaper);
+    }
+
+    /** CPU per request from clock ticks of 10 ms each. */
+    private static double cpuMicrosPerRequest(long ticks, long requests) {
+        return ticks * 10_000.0 / Math.max(1, requests);
     }
 
     private void sse() throws Exception {
