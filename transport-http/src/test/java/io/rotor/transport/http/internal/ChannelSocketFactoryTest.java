@@ -33,7 +33,7 @@ class ChannelSocketFactoryTest {
     /**
      * What OkHttp does with the factory: an unconnected socket, a timed connect, then blocking reads and
      * writes. (That the socket's descriptor is back in blocking mode is not visible from Java; it was
-     * checked in {@code /proc/PID/fdinfo} and with {@code perf trace}, see the README.)
+     * checked in {@code /proc/PID/fdinfo} and with {@code perf trace}, see benchmark/PERFORMANCE.md.)
      */
     @Test
     void aSocketConnectedWithATimeoutCarriesBytesBothWays() throws Exception {
