@@ -181,7 +181,9 @@ final class Compare {
             double[] theirs = measuredRound.get("against");
             thisHigher += mine[0] > theirs[0] ? 1 : 0;
             thisCheaper += mine[1] < theirs[1] ? 1 : 0;
-            ratios.add(mine[0] / theirs[0]);
+            if (theirs[0] > 0) {
+                ratios.add(mine[0] / theirs[0]);
+            }
         }
         double seconds = rounds * round.toNanos() / 1e9;
         Map<String, Object> throughput = new LinkedHashMap<>();
@@ -196,7 +198,7 @@ final class Compare {
             say("  %-8s %,9.0f req/s, %5.1f µs CPU per request, %d errors", side.name(), one.get("rps"),
                     one.get("cpuMicrosPerRequest"), sum[1]);
         }
-        double medianRatio = new Bench.Paired(0, 0, ratios).ratio();
+        double medianRatio = ratios.isEmpty() ? Double.NaN : new Bench.Paired(0, 0, ratios).ratio();
         throughput.put("thisHigherRounds", thisHigher + " of " + rounds);
         throughput.put("thisCheaperRounds", thisCheaper + " of " + rounds);
         throughput.put("medianRoundRatio", medianRatio);

@@ -174,12 +174,14 @@ final class ApiHandler implements HttpHandler {
 
     /**
      * Reads up to {@link #READ_AHEAD} bytes, or the whole body if it ends before. Most answers are a few
-     * KiB and fit the serving thread's own buffer ({@link #READ_AHEAD_BUFFER}), which is written out
+     * KiB and fit a platform serving thread's own buffer ({@link #READ_AHEAD_BUFFER}), which is written out
      * before the thread reads its next request, so a request allocates no buffer for its answer; a
      * longer one grows into new arrays ({@code readNBytes} would take 16 KiB of scratch space per request).
      */
     static ReadAhead readAhead(InputStream body) throws IOException {
-        byte[] buffer = READ_AHEAD_BUFFER.get();
+        // Only the platform threads (at most 64, see VirtualThreadHttpServer) keep one: thousands of
+        // connections on virtual threads would each hold theirs while idle.
+        byte[] buffer = Thread.currentThread().isVirtual() ? new byte[4 * 1024] : READ_AHEAD_BUFFER.get();
         int length = 0;
         while (length < READ_AHEAD) {
             if (length == buffer.length) {

@@ -24,7 +24,7 @@ class Http1ConnectionTest {
     void aHeadersValueLosesTheWhiteSpaceAroundItAndKeepsTheRest() throws Exception {
         Http1Connection.Head head = Http1Connection.parse("POST /v1/chat/completions?x=1 HTTP/1.1\r\n"
                 + "Host: a\r\nAuthorization: \t Bearer  k 1\t \r\nX-Empty:\r\nX-Spaces:   \r\n"
-                + "x-twice: one\r\nX-Twice:two\r\nContent-Length: 12");
+                + "x-twice: one\r\nX-Twice:two\r\nX-Odd: \u001fa b\u000b\r\nContent-Length: 12");
 
         assertEquals("POST", head.method());
         assertEquals("/v1/chat/completions", head.uri().getPath());
@@ -32,6 +32,8 @@ class Http1ConnectionTest {
         assertEquals("", head.headers().getFirst("X-Empty"));
         assertEquals("", head.headers().getFirst("X-Spaces"));
         assertEquals(List.of("one", "two"), head.headers().get("X-Twice"));
+        // What String.strip() takes away at the edges, other white space included.
+        assertEquals("a b", head.headers().getFirst("X-Odd"));
         assertEquals(12, head.contentLength());
         assertTrue(head.keepAlive());
     }

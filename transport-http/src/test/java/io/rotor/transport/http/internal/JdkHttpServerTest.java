@@ -307,10 +307,15 @@ class JdkHttpServerTest {
                     new CountingCloser());
         });
 
-        for (byte[] answer : answers) {
-            HttpResponse<byte[]> response = client.send(get("/v1/models").build(), BodyHandlers.ofByteArray());
-            assertArrayEquals(answer, response.body());
-            assertEquals(String.valueOf(answer.length), response.headers().firstValue("Content-Length").orElseThrow());
+        // One connection, so one serving thread with one buffer for all the answers.
+        try (Socket socket = RawHttp.connect(server.address())) {
+            for (byte[] answer : answers) {
+                RawHttp.write(socket, "GET /v1/models HTTP/1.1\r\nHost: rotor\r\n\r\n");
+                RawHttp.Response response = RawHttp.readResponse(socket);
+                assertEquals(200, response.status());
+                assertEquals(String.valueOf(answer.length), response.headers().get("content-length"));
+                assertEquals(new String(answer, StandardCharsets.UTF_8), response.body());
+            }
         }
     }
 

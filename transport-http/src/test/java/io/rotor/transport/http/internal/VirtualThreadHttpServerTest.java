@@ -60,6 +60,13 @@ class VirtualThreadHttpServerTest {
             exchange.getResponseBody().write("ok".getBytes(StandardCharsets.UTF_8));
             exchange.close();
         });
+        server.createContext("/null-header", exchange -> {
+            // The JDK's Headers checks what goes in through its methods, not edits to a value list.
+            exchange.getResponseHeaders().add("X-Null", "v".repeat(exchange.getRequestURI().getQuery().length()));
+            exchange.getResponseHeaders().get("X-Null").add(null);
+            exchange.sendResponseHeaders(200, 2);
+            exchange.getResponseBody().write("ok".getBytes(StandardCharsets.UTF_8));
+        });
         server.createContext("/stream", this::stream);
         server.createContext("/silent", exchange -> exchange.getRequestBody().readAllBytes());
         server.start();
@@ -144,6 +151,30 @@ class VirtualThreadHttpServerTest {
             assertTrue(responses.contains("\r\nContent-Length: 2\r\n"), responses);
             assertTrue(responses.contains("\r\n\r\nokHTTP/1.1 200 OK\r\n"), responses);
             assertTrue(responses.endsWith("\r\n\r\nGET /a "), responses);
+        }
+    }
+
+    @Test
+    void aHeadThatFailsHalfWayIsTakenBackAndAnswered500() throws Exception {
+        try (Socket socket = connect()) {
+            send(socket, "GET /null-header?short HTTP/1.1\r\nHost: x\r\n\r\n");
+            String response = readToEnd(socket);
+            assertTrue(response.startsWith("HTTP/1.1 500 "), response);
+            assertFalse(response.contains("X-null"), response);
+            assertTrue(response.contains("Connection: close"), response);
+        }
+    }
+
+    @Test
+    void aHeadThatFailsAfterPartOfItLeftEndsTheConnection() throws Exception {
+        try (Socket socket = connect()) {
+            // A value longer than the output buffer goes out before the null after it fails.
+            send(socket, "GET /null-header?" + "q".repeat(6_000) + " HTTP/1.1\r\nHost: x\r\n\r\n"
+                    + "GET /a HTTP/1.1\r\nHost: x\r\n\r\n");
+            String response = readToEnd(socket);
+            assertTrue(response.startsWith("HTTP/1.1 200 OK\r\n"), response);
+            assertFalse(response.contains("\r\n\r\n"), "no head was completed: " + response);
+            assertFalse(response.contains("GET /a"), "the next request was not served: " + response);
         }
     }
 
