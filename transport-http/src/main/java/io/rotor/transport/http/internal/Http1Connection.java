@@ -62,8 +62,6 @@ final class Http1Connection {
     private int limit;
     private final byte[] output = new byte[OUTPUT_BYTES];
     private int buffered;
-    /** How many times written bytes went to the socket (see {@link #writeMark}). */
-    private long flushes;
     /** When the connection started waiting for a request head, 0 while a request is being served. */
     volatile long idleSince;
     /** How many hang-up watches have started, for tests. */
@@ -432,7 +430,6 @@ final class Http1Connection {
         if (length > output.length - buffered) {
             flush();
             if (length >= output.length) {
-                flushes++;
                 socketOut.write(bytes, offset, length);
                 return;
             }
@@ -466,27 +463,8 @@ final class Http1Connection {
         if (buffered > 0) {
             int n = buffered;
             buffered = 0;
-            flushes++;
             socketOut.write(output, 0, n);
         }
-    }
-
-    /** Where the next write goes: {@link #discardSince} takes back what was written after it. */
-    long writeMark() {
-        return (flushes & 0xffff_ffffL) << 32 | buffered;
-    }
-
-    /**
-     * Drops what was written since {@code mark}, if none of it has left for the socket yet.
-     *
-     * @return whether it was dropped (false: part of it was sent already)
-     */
-    boolean discardSince(long mark) {
-        if (mark >>> 32 != (flushes & 0xffff_ffffL)) {
-            return false;
-        }
-        buffered = (int) mark;
-        return true;
     }
 
     /** Writes a refusal with the contract's error shape and closes the connection. */

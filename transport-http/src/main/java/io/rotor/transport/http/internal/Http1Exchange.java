@@ -107,6 +107,17 @@ final class Http1Exchange extends HttpExchange {
         if (responseCode != -1) {
             throw new IOException("response headers already sent");
         }
+        // The JDK's Headers checks what its methods put in, not edits to a value list; a head refused
+        // here has not been started, so the server can still answer 500.
+        // (A loop, not contains(null): an immutable list would throw at that.)
+        for (List<String> values : responseHeaders.values()) {
+            for (String value : values) {
+                if (value == null) {
+                    throw new IllegalArgumentException("a response header has a null value");
+                }
+            }
+        }
+        responseCode = status;
         boolean noBody = status < 200 || status == 204 || status == 304;
         boolean head = "HEAD".equals(this.head.method());
         responseHeaders.remove("Content-Length");
@@ -137,46 +148,33 @@ final class Http1Exchange extends HttpExchange {
             framed = -1;
             framing = "Content-Length: 0";
         }
-        // Written piece by piece into the connection's output buffer, which the head usually fits. A head
-        // that fails half-way (a handler put a null in a header's value list) is taken back, and the
-        // server answers 500 instead; if part of it had left already, or the socket failed, the
-        // connection ends with it.
-        long mark = connection.writeMark();
-        try {
-            connection.writeAscii("HTTP/1.1 ");
-            connection.writeAscii(Integer.toString(status));
-            connection.writeAscii(" ");
-            connection.writeAscii(Http1Connection.reason(status));
-            connection.writeAscii("\r\n");
-            // The server frames the body and decides about the connection; the handler's other headers go as set.
-            for (Map.Entry<String, List<String>> header : responseHeaders.entrySet()) {
-                String name = header.getKey();
-                if (name.equalsIgnoreCase("Connection")) {
-                    continue;
-                }
-                for (String value : header.getValue()) {
-                    writeHeader(name, value);
-                }
+        // Written piece by piece into the connection's output buffer, which the head usually fits.
+        connection.writeAscii("HTTP/1.1 ");
+        connection.writeAscii(Integer.toString(status));
+        connection.writeAscii(" ");
+        connection.writeAscii(Http1Connection.reason(status));
+        connection.writeAscii("\r\n");
+        // The server frames the body and decides about the connection; the handler's other headers go as set.
+        for (Map.Entry<String, List<String>> header : responseHeaders.entrySet()) {
+            String name = header.getKey();
+            if (name.equalsIgnoreCase("Connection")) {
+                continue;
             }
-            if (framing != null) {
-                connection.writeAscii(framing);
-                connection.writeAscii("\r\n");
+            for (String value : header.getValue()) {
+                writeHeader(name, value);
             }
-            if (closeConnection) {
-                connection.writeAscii("Connection: close\r\n");
-            }
-            if (!responseHeaders.containsKey("Date")) {
-                writeHeader("Date", HttpDate.now());
-            }
-            connection.writeAscii("\r\n");
-        } catch (RuntimeException | IOException e) {
-            if (e instanceof IOException || !connection.discardSince(mark)) {
-                responseCode = status;
-                closeConnection = true;
-            }
-            throw e;
         }
-        responseCode = status;
+        if (framing != null) {
+            connection.writeAscii(framing);
+            connection.writeAscii("\r\n");
+        }
+        if (closeConnection) {
+            connection.writeAscii("Connection: close\r\n");
+        }
+        if (!responseHeaders.containsKey("Date")) {
+            writeHeader("Date", HttpDate.now());
+        }
+        connection.writeAscii("\r\n");
         responseBody.start(head ? -1 : framed);
         if (!head && (framed == 0 || framed == Long.MAX_VALUE) && requestBody.ended) {
             watchForHangUp();

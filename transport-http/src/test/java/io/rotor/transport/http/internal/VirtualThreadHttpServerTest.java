@@ -155,26 +155,18 @@ class VirtualThreadHttpServerTest {
     }
 
     @Test
-    void aHeadThatFailsHalfWayIsTakenBackAndAnswered500() throws Exception {
-        try (Socket socket = connect()) {
-            send(socket, "GET /null-header?short HTTP/1.1\r\nHost: x\r\n\r\n");
-            String response = readToEnd(socket);
-            assertTrue(response.startsWith("HTTP/1.1 500 "), response);
-            assertFalse(response.contains("X-null"), response);
-            assertTrue(response.contains("Connection: close"), response);
-        }
-    }
-
-    @Test
-    void aHeadThatFailsAfterPartOfItLeftEndsTheConnection() throws Exception {
-        try (Socket socket = connect()) {
-            // A value longer than the output buffer goes out before the null after it fails.
-            send(socket, "GET /null-header?" + "q".repeat(6_000) + " HTTP/1.1\r\nHost: x\r\n\r\n"
-                    + "GET /a HTTP/1.1\r\nHost: x\r\n\r\n");
-            String response = readToEnd(socket);
-            assertTrue(response.startsWith("HTTP/1.1 200 OK\r\n"), response);
-            assertFalse(response.contains("\r\n\r\n"), "no head was completed: " + response);
-            assertFalse(response.contains("GET /a"), "the next request was not served: " + response);
+    void aHeadWithANullValueIsNotStartedAndTheServerAnswers500() throws Exception {
+        for (int valueLength : new int[] {5, 6_000}) {
+            try (Socket socket = connect()) {
+                // The long value would not fit the output buffer: nothing of it may go out either.
+                send(socket, "GET /null-header?" + "q".repeat(valueLength) + " HTTP/1.1\r\nHost: x\r\n\r\n"
+                        + "GET /a HTTP/1.1\r\nHost: x\r\n\r\n");
+                String response = readToEnd(socket);
+                assertTrue(response.startsWith("HTTP/1.1 500 "), response);
+                assertFalse(response.contains("X-null"), response);
+                assertTrue(response.contains("Connection: close"), response);
+                assertFalse(response.contains("GET /a"), "the next request was not served: " + response);
+            }
         }
     }
 
