@@ -46,6 +46,10 @@ public final class Bench {
     static final int LATENCY_RATE = 500;
     /** One stream at a time, started every 20 ms: a stream takes about 7 ms, so none waits for the one before. */
     static final int STREAM_RATE = 50;
+    /** How long each side of a fixed-rate comparison runs before the next takes its turn (50 requests at 500/s). */
+    static final Duration INTERLEAVE = Duration.ofMillis(100);
+    /** The same at 50 a second: 10 exchanges a turn. */
+    static final Duration SLOW_INTERLEAVE = Duration.ofMillis(200);
     static final int STREAM_EVENTS = 4;
     static final int STREAM_GAP_MS = 2;
     static final int HELD_STREAMS = 2_000;
@@ -385,8 +389,8 @@ public final class Bench {
         WarmUp rotorWarmUp = all.getFirst();
         table.add(new Row("warm-up: load until Rotor's throughput is steady", String.format(Locale.ROOT, "%.0f s%s",
                 rotorWarmUp.seconds(round), rotorWarmUp.steady() ? "" : " (still rising)"), "", null));
-        Load.fixedRate(relay, direct, LATENCY_RATE, options.round(1, 0.5), Load.histogram());
-        Load.fixedRate(rotor, through, LATENCY_RATE, options.round(2, 1), Load.histogram());
+        Load.fixedRate(new Load.Call(relay, direct, Load.histogram()), LATENCY_RATE, options.round(1, 0.5));
+        Load.fixedRate(new Load.Call(rotor, through, Load.histogram()), LATENCY_RATE, options.round(2, 1));
     }
 
     /** Runs closed-loop rounds, in turn, of each load not yet steady, until all are or the limit has passed for each. */
@@ -482,25 +486,15 @@ public final class Bench {
     }
 
     private void latency(byte[] direct, byte[] through) throws Exception {
-        // A multiple of three: direct, the relay and Rotor each go first, second and third equally often.
-        int rounds = options.rounds(9, 3);
-        Duration round = options.round(2, 1);
-        say("Latency at one request in flight, %d req/s fixed rate, %d × %.1f s alternating…", LATENCY_RATE, rounds,
-                round.toMillis() / 1000.0);
+        Duration each = options.round(18, 3);
+        say("Latency at one request in flight, %d req/s fixed rate, %.0f s each for the fake, the relay and Rotor in"
+                + " turns of %d ms…", LATENCY_RATE, each.toMillis() / 1000.0, INTERLEAVE.toMillis());
         Histogram directLatency = Load.histogram();
         Histogram relayLatency = Load.histogram();
         Histogram rotorLatency = Load.histogram();
-        long errors = 0;
-        for (int i = 0; i < rounds; i++) {
-            // Each of the three goes first, second and third in turn.
-            for (int j = 0; j < 3; j++) {
-                switch ((i + j) % 3) {
-                    case 0 -> errors += Load.fixedRate(fake, direct, LATENCY_RATE, round, directLatency);
-                    case 1 -> errors += Load.fixedRate(relay, direct, LATENCY_RATE, round, relayLatency);
-                    default -> errors += Load.fixedRate(rotor, through, LATENCY_RATE, round, rotorLatency);
-                }
-            }
-        }
+        long errors = Load.fixedRate(List.of(new Load.Call(fake, direct, directLatency),
+                new Load.Call(relay, direct, relayLatency), new Load.Call(rotor, through, rotorLatency)),
+                LATENCY_RATE, each, INTERLEAVE);
         Map<String, Object> latency = new LinkedHashMap<>();
         latency.put("ratePerSecond", LATENCY_RATE);
         latency.put("samplesEach", rotorLatency.getTotalCount());
@@ -592,39 +586,35 @@ public final class Bench {
     }
 
     private void sse(String userKey) throws Exception {
-        int rounds = options.rounds(10, 3);
-        Duration round = options.round(3, 1.5);
+        Duration each = options.round(30, 4);
         String body = "{\"model\":\"" + FakeUpstream.streamModel(STREAM_EVENTS, STREAM_GAP_MS)
                 + "\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}";
         byte[] direct = HttpConnection.request("POST", fake, "/v1/chat/completions", null, body);
         byte[] through = HttpConnection.request("POST", rotor, "/v1/chat/completions", "Bearer " + userKey, body);
-        say("Server-sent events: %d events %d ms apart, %d streams/s, one at a time, %d × %.1f s alternating"
-                + " (with plain requests at the same rate)…",
-                STREAM_EVENTS, STREAM_GAP_MS, STREAM_RATE, rounds, round.toMillis() / 1000.0);
+        say("Server-sent events: %d events %d ms apart, %d streams/s, one at a time, %.0f s each for the fake and"
+                + " Rotor in turns of %d ms (with plain requests at the same rate in the same turns)…",
+                STREAM_EVENTS, STREAM_GAP_MS, STREAM_RATE, each.toMillis() / 1000.0, SLOW_INTERLEAVE.toMillis());
         Histogram directFirst = Load.histogram();
         Histogram directGaps = Load.histogram();
         Histogram rotorFirst = Load.histogram();
         Histogram rotorGaps = Load.histogram();
-        // Plain requests at the same low rate, in the same rounds: at 50 a second the machine idles between
+        // Plain requests at the same low rate, in the same turns: at 50 a second the machine idles between
         // requests, and what a hop adds then includes waking its process on an idle CPU.
         byte[] plainDirect = HttpConnection.request("POST", fake, "/v1/chat/completions", null, BODY);
         byte[] plainThrough = HttpConnection.request("POST", rotor, "/v1/chat/completions", "Bearer " + userKey, BODY);
         Histogram plainDirectLatency = Load.histogram();
         Histogram plainRotorLatency = Load.histogram();
-        Load.fixedRateStreams(rotor, through, STREAM_RATE, options.round(1, 0.5), Load.histogram(), Load.histogram());
-        long errors = 0;
-        long plainErrors = 0;
-        for (int i = 0; i < rounds; i++) {
-            errors += Load.fixedRateStreams(fake, direct, STREAM_RATE, round, directFirst, directGaps);
-            errors += Load.fixedRateStreams(rotor, through, STREAM_RATE, round, rotorFirst, rotorGaps);
-            plainErrors += Load.fixedRate(fake, plainDirect, STREAM_RATE, round, plainDirectLatency);
-            plainErrors += Load.fixedRate(rotor, plainThrough, STREAM_RATE, round, plainRotorLatency);
-        }
+        Load.fixedRate(new Load.Stream(rotor, through, Load.histogram(), Load.histogram()), STREAM_RATE,
+                options.round(1, 0.5));
+        long errors = Load.fixedRate(List.of(new Load.Stream(fake, direct, directFirst, directGaps),
+                new Load.Stream(rotor, through, rotorFirst, rotorGaps),
+                new Load.Call(fake, plainDirect, plainDirectLatency),
+                new Load.Call(rotor, plainThrough, plainRotorLatency)), STREAM_RATE, each, SLOW_INTERLEAVE);
         Map<String, Object> sse = new LinkedHashMap<>();
         sse.put("eventsPerStream", STREAM_EVENTS);
         sse.put("gapMs", STREAM_GAP_MS);
         sse.put("streamsEach", rotorFirst.getTotalCount());
-        sse.put("errors", errors);
+        sse.put("errorsWithPlainRequests", errors);
         sse.put("directFirstEvent", percentiles(directFirst));
         sse.put("rotorFirstEvent", percentiles(rotorFirst));
         sse.put("directGap", percentiles(directGaps));
@@ -635,7 +625,6 @@ public final class Bench {
         sse.put("addedGap", gapAdded);
         Map<String, Double> plainAdded = added(plainDirectLatency, plainRotorLatency);
         sse.put("plainRequestsAddedAtThisRate", plainAdded);
-        sse.put("plainRequestErrors", plainErrors);
         results.put("sse", sse);
         table.add(new Row("SSE added time to first event: p50 / p99",
                 String.format(Locale.ROOT, "%.3f / %.3f ms", firstAdded.get("p50Ms"), firstAdded.get("p99Ms")),
@@ -884,11 +873,8 @@ public final class Bench {
             Histogram directLatency = Load.histogram();
             Histogram rotorLatency = Load.histogram();
             Histogram peerLatency = Load.histogram();
-            for (int i = 0; i < rounds; i++) {
-                Load.fixedRate(fake, direct, LATENCY_RATE, round, directLatency);
-                Load.fixedRate(rotor, through, LATENCY_RATE, round, rotorLatency);
-                Load.fixedRate(address, peer, LATENCY_RATE, round, peerLatency);
-            }
+            Load.fixedRate(List.of(new Load.Call(fake, direct, directLatency), new Load.Call(rotor, through, rotorLatency),
+                    new Load.Call(address, peer, peerLatency)), LATENCY_RATE, round.multipliedBy(rounds), INTERLEAVE);
             Map<String, Double> rotorAdded = added(directLatency, rotorLatency);
             Map<String, Double> peerAdded = added(directLatency, peerLatency);
             result.put("latencyAddedPortkey", peerAdded);
@@ -924,10 +910,11 @@ public final class Bench {
             Histogram directFirst = Load.histogram();
             Histogram rotorFirst = Load.histogram();
             Histogram peerFirst = Load.histogram();
-            for (int i = 0; i < rounds && streamStatus == 200; i++) {
-                Load.fixedRateStreams(fake, directStream, STREAM_RATE, round, directFirst, Load.histogram());
-                Load.fixedRateStreams(rotor, rotorStream, STREAM_RATE, round, rotorFirst, Load.histogram());
-                Load.fixedRateStreams(address, peerStream, STREAM_RATE, round, peerFirst, Load.histogram());
+            if (streamStatus == 200) {
+                Load.fixedRate(List.of(new Load.Stream(fake, directStream, directFirst, Load.histogram()),
+                        new Load.Stream(rotor, rotorStream, rotorFirst, Load.histogram()),
+                        new Load.Stream(address, peerStream, peerFirst, Load.histogram())), STREAM_RATE,
+                        round.multipliedBy(rounds), SLOW_INTERLEAVE);
             }
             if (streamStatus == 200) {
                 result.put("sseFirstEventAddedPortkey", added(directFirst, peerFirst));

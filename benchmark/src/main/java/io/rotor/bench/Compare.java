@@ -120,18 +120,19 @@ final class Compare {
     private void latency() throws Exception {
         int rounds = options.rounds(16, 4);
         Duration round = options.round(3, 1.5);
-        say("Latency at one request in flight, %d req/s, %d rounds of %.1f s each…", Bench.LATENCY_RATE, rounds,
-                round.toMillis() / 1e3);
+        say("Latency at one request in flight, %d req/s, %d rounds of %.1f s each, the builds in turns of %d ms…",
+                Bench.LATENCY_RATE, rounds, round.toMillis() / 1e3, Bench.INTERLEAVE.toMillis());
         Map<String, Histogram> total = histograms();
         Wins p50 = new Wins();
         Wins p99 = new Wins();
         long errors = 0;
         for (int i = 0; i < rounds; i++) {
             Map<String, Histogram> each = histograms();
-            for (Side side : order(i)) {
-                errors += Load.fixedRate(side.address(), side.request(), Bench.LATENCY_RATE, round,
-                        each.get(side.name()));
+            List<Load.Target> targets = new ArrayList<>();
+            for (Side side : sides) {
+                targets.add(new Load.Call(side.address(), side.request(), each.get(side.name())));
             }
+            errors += Load.fixedRate(targets, Bench.LATENCY_RATE, round, Bench.INTERLEAVE);
             p50.add(each, 50);
             p99.add(each, 99);
             each.forEach((name, histogram) -> total.get(name).add(histogram));
@@ -217,8 +218,8 @@ final class Compare {
         Duration round = options.round(3, 1.5);
         String body = "{\"model\":\"" + FakeUpstream.streamModel(Bench.STREAM_EVENTS, Bench.STREAM_GAP_MS)
                 + "\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}";
-        say("Server-sent events and plain requests, %d/s each, one at a time, %d rounds of %.1f s each…",
-                Bench.STREAM_RATE, rounds, round.toMillis() / 1e3);
+        say("Server-sent events and plain requests, %d/s each, one at a time, %d rounds of %.1f s each, in turns of"
+                + " %d ms…", Bench.STREAM_RATE, rounds, round.toMillis() / 1e3, Bench.SLOW_INTERLEAVE.toMillis());
         Map<String, Histogram> first = histograms();
         Map<String, Histogram> plain = histograms();
         Wins firstP50 = new Wins();
@@ -227,14 +228,14 @@ final class Compare {
         for (int i = 0; i < rounds; i++) {
             Map<String, Histogram> eachFirst = histograms();
             Map<String, Histogram> eachPlain = histograms();
-            for (Side side : order(i)) {
+            List<Load.Target> targets = new ArrayList<>();
+            for (Side side : sides) {
                 byte[] stream = HttpConnection.request("POST", side.address(), "/v1/chat/completions",
                         "Bearer " + side.userKey(), body);
-                errors += Load.fixedRateStreams(side.address(), stream, Bench.STREAM_RATE, round,
-                        eachFirst.get(side.name()), Load.histogram());
-                errors += Load.fixedRate(side.address(), side.request(), Bench.STREAM_RATE, round,
-                        eachPlain.get(side.name()));
+                targets.add(new Load.Stream(side.address(), stream, eachFirst.get(side.name()), Load.histogram()));
+                targets.add(new Load.Call(side.address(), side.request(), eachPlain.get(side.name())));
             }
+            errors += Load.fixedRate(targets, Bench.STREAM_RATE, round, Bench.SLOW_INTERLEAVE);
             firstP50.add(eachFirst, 50);
             firstP99.add(eachFirst, 99);
             eachFirst.forEach((name, histogram) -> first.get(name).add(histogram));

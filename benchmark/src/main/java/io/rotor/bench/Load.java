@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -13,8 +15,8 @@ import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
 
 /**
- * The load patterns: closed-loop saturation over many connections, and fixed arrival rate over one
- * connection, where latency is recorded from the time each request was meant to be sent, so a slow
+ * The load patterns: closed-loop saturation over many connections, and fixed arrival rate with one
+ * exchange in flight, where latency is recorded from the time each request was meant to be sent, so a slow
  * response delays the ones behind it in the figures too (no coordinated omission).
  */
 final class Load {
@@ -24,6 +26,8 @@ final class Load {
     private static final int READ_TIMEOUT_MS = 60_000;
     /** Park until this close to the intended send time, then spin: parking alone wakes tens of µs late. */
     private static final long SPIN_NANOS = 100_000;
+    /** Fixed, so that two runs interleave their targets in the same orders. */
+    private static final long ORDER_SEED = 20261207L;
 
     private Load() {
     }
@@ -124,90 +128,119 @@ final class Load {
     }
 
     /**
-     * Sends {@code request} at a fixed rate over one connection for {@code duration}, recording each
-     * latency from the request's intended send time into {@code into}; returns the errors.
+     * One side of a fixed-rate run: where its requests go, and one exchange with it on a connection of its
+     * own, timed from the moment the exchange was meant to start.
      */
-    static long fixedRate(InetSocketAddress address, byte[] request, int perSecond, Duration duration, Histogram into)
-            throws IOException {
-        long interval = TimeUnit.SECONDS.toNanos(1) / perSecond;
-        long errors = 0;
-        HttpConnection connection = new HttpConnection(address, READ_TIMEOUT_MS);
-        try {
-            // One untimed exchange first: a new connection is not what this measures.
+    sealed interface Target permits Call, Stream {
+        InetSocketAddress address();
+
+        /** One untimed exchange on a new connection: a new connection is not what this measures. */
+        void warmUp(HttpConnection connection) throws IOException;
+
+        /** One exchange meant to start at {@code intended} ({@link System#nanoTime()}); returns its status. */
+        int exchange(HttpConnection connection, long intended) throws IOException;
+    }
+
+    /** A plain request, its latency from the intended send time to the end of its response. */
+    record Call(InetSocketAddress address, byte[] request, Histogram latency) implements Target {
+        @Override
+        public void warmUp(HttpConnection connection) throws IOException {
             connection.call(request);
-            long intended = System.nanoTime() + interval;
-            long end = intended + duration.toNanos();
-            while (intended < end) {
-                waitUntil(intended);
-                try {
-                    if (!connection.isOpen()) {
-                        connection.close();
-                        connection = new HttpConnection(address, READ_TIMEOUT_MS);
-                    }
-                    int status = connection.call(request);
-                    long ended = System.nanoTime();
-                    if (status == 200) {
-                        into.recordValue(Math.min(ended - intended, HIGHEST_NANOS));
-                    } else {
-                        errors++;
-                    }
-                } catch (IOException e) {
-                    errors++;
-                    connection.close();
-                    connection = new HttpConnection(address, READ_TIMEOUT_MS);
+        }
+
+        @Override
+        public int exchange(HttpConnection connection, long intended) throws IOException {
+            int status = connection.call(request);
+            long ended = System.nanoTime();
+            if (status == 200) {
+                latency.recordValue(Math.min(ended - intended, HIGHEST_NANOS));
+            }
+            return status;
+        }
+    }
+
+    /** A streamed request: the time from its intended start to its first event, and the gaps between events. */
+    record Stream(InetSocketAddress address, byte[] request, Histogram firstEvent, Histogram gaps) implements Target {
+        @Override
+        public void warmUp(HttpConnection connection) throws IOException {
+            connection.stream(request, (index, at) -> { });
+        }
+
+        @Override
+        public int exchange(HttpConnection connection, long intended) throws IOException {
+            long[] previous = new long[1];
+            return connection.stream(request, (index, at) -> {
+                if (index == 0) {
+                    firstEvent.recordValue(Math.min(at - intended, HIGHEST_NANOS));
+                } else {
+                    gaps.recordValue(Math.min(Math.max(0, at - previous[0]), HIGHEST_NANOS));
                 }
-                intended += interval;
+                previous[0] = at;
+            });
+        }
+    }
+
+    /**
+     * Sends requests to each target at {@code perSecondEach} a second, one exchange at a time, for
+     * {@code duration} per target, each target on a connection of its own. The targets take turns in
+     * blocks of {@code block} each, in a new random order in each cycle, so that whatever slows the
+     * machine for a moment falls on all of them alike. Within its block a target keeps a fixed-rate
+     * schedule: a late exchange delays the ones behind it, each timed from its own intended start, while
+     * the next block starts a schedule of its own, so that one target's slow exchange is never charged to
+     * another's. Returns the exchanges that failed or did not answer 200.
+     */
+    static long fixedRate(List<? extends Target> targets, int perSecondEach, Duration duration, Duration block)
+            throws IOException {
+        int count = targets.size();
+        long interval = TimeUnit.SECONDS.toNanos(1) / perSecondEach;
+        long perBlock = Math.max(1, block.toNanos() / interval);
+        long blocks = Math.max(1, duration.toNanos() / interval / perBlock);
+        HttpConnection[] connections = new HttpConnection[count];
+        List<Integer> order = new ArrayList<>();
+        Random random = new Random(ORDER_SEED);
+        long errors = 0;
+        try {
+            for (int t = 0; t < count; t++) {
+                connections[t] = new HttpConnection(targets.get(t).address(), READ_TIMEOUT_MS);
+                targets.get(t).warmUp(connections[t]);
+                order.add(t);
+            }
+            for (long b = 0; b < blocks; b++) {
+                Collections.shuffle(order, random);
+                for (int t : order) {
+                    Target target = targets.get(t);
+                    long intended = System.nanoTime() + interval;
+                    for (long k = 0; k < perBlock; k++, intended += interval) {
+                        waitUntil(intended);
+                        try {
+                            if (!connections[t].isOpen()) {
+                                connections[t].close();
+                                connections[t] = new HttpConnection(target.address(), READ_TIMEOUT_MS);
+                            }
+                            if (target.exchange(connections[t], intended) != 200) {
+                                errors++;
+                            }
+                        } catch (IOException e) {
+                            errors++;
+                            connections[t].close();
+                            connections[t] = new HttpConnection(target.address(), READ_TIMEOUT_MS);
+                        }
+                    }
+                }
             }
         } finally {
-            connection.close();
+            for (HttpConnection connection : connections) {
+                if (connection != null) {
+                    connection.close();
+                }
+            }
         }
         return errors;
     }
 
-    /**
-     * Starts one streamed request at a time at a fixed rate over one connection; records the time
-     * from each intended start to its first event, and the gaps between the events of a stream.
-     */
-    static long fixedRateStreams(InetSocketAddress address, byte[] request, int perSecond, Duration duration,
-            Histogram firstEvent, Histogram gaps) throws IOException {
-        long interval = TimeUnit.SECONDS.toNanos(1) / perSecond;
-        long errors = 0;
-        HttpConnection connection = new HttpConnection(address, READ_TIMEOUT_MS);
-        long[] previous = new long[1];
-        try {
-            connection.stream(request, (index, at) -> { });
-            long intended = System.nanoTime() + interval;
-            long end = intended + duration.toNanos();
-            while (intended < end) {
-                waitUntil(intended);
-                long start = intended;
-                try {
-                    if (!connection.isOpen()) {
-                        connection.close();
-                        connection = new HttpConnection(address, READ_TIMEOUT_MS);
-                    }
-                    int status = connection.stream(request, (index, at) -> {
-                        if (index == 0) {
-                            firstEvent.recordValue(Math.min(at - start, HIGHEST_NANOS));
-                        } else {
-                            gaps.recordValue(Math.min(Math.max(0, at - previous[0]), HIGHEST_NANOS));
-                        }
-                        previous[0] = at;
-                    });
-                    if (status != 200) {
-                        errors++;
-                    }
-                } catch (IOException e) {
-                    errors++;
-                    connection.close();
-                    connection = new HttpConnection(address, READ_TIMEOUT_MS);
-                }
-                intended += interval;
-            }
-        } finally {
-            connection.close();
-        }
-        return errors;
+    /** {@link #fixedRate(List, int, Duration, Duration)} for one target, in one block. */
+    static long fixedRate(Target target, int perSecond, Duration duration) throws IOException {
+        return fixedRate(List.of(target), perSecond, duration, duration);
     }
 
     /** Open streams held at once: how many got their first event, and how many failed. */

@@ -8,6 +8,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.HdrHistogram.Histogram;
 import org.junit.jupiter.api.Test;
 
@@ -51,10 +52,36 @@ class FakeUpstreamTest {
         try (FakeUpstream fake = new FakeUpstream(0)) {
             InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), fake.port());
             Histogram latency = Load.histogram();
-            long errors = Load.fixedRate(address, HttpConnection.request("POST", address, "/v1/chat/completions", null,
-                    Bench.BODY), 200, Duration.ofMillis(500), latency);
+            long errors = Load.fixedRate(new Load.Call(address, HttpConnection.request("POST", address,
+                    "/v1/chat/completions", null, Bench.BODY), latency), 200, Duration.ofMillis(500));
             assertEquals(0, errors);
             assertEquals(100, latency.getTotalCount());
+        }
+    }
+
+    @Test
+    void interleavedTargetsEachKeepTheirRateAndNoneIsChargedForAnothersSlowExchanges() throws Exception {
+        try (FakeUpstream fake = new FakeUpstream(0)) {
+            InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), fake.port());
+            Histogram calls = Load.histogram();
+            Histogram first = Load.histogram();
+            Histogram gaps = Load.histogram();
+            // Each stream lasts at least 20 ms (three events 10 ms apart), twice the 10 ms between intended starts.
+            byte[] slow = HttpConnection.request("POST", address, "/v1/chat/completions", null,
+                    "{\"model\":\"" + FakeUpstream.streamModel(3, 10) + "\",\"stream\":true}");
+            long errors = Load.fixedRate(List.of(new Load.Call(address, HttpConnection.request("POST", address,
+                    "/v1/chat/completions", null, Bench.BODY), calls), new Load.Stream(address, slow, first, gaps)),
+                    100, Duration.ofMillis(600), Duration.ofMillis(100));
+            assertEquals(0, errors);
+            assertEquals(60, calls.getTotalCount());
+            assertEquals(60, first.getTotalCount());
+            assertEquals(180, gaps.getTotalCount(), "two more events and [DONE] after the first of each stream");
+            // Within its turn of ten, each stream starts behind the last and is timed from its intended start:
+            // the tenth starts at least 90 ms late.
+            assertTrue(first.getMaxValue() >= TimeUnit.MILLISECONDS.toNanos(90), "max " + first.getMaxValue());
+            // The plain calls' turns start schedules of their own: the streams' lateness is not theirs.
+            assertTrue(calls.getValueAtPercentile(50) < TimeUnit.MILLISECONDS.toNanos(10),
+                    "median " + calls.getValueAtPercentile(50));
         }
     }
 }
