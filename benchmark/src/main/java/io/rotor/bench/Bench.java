@@ -796,8 +796,10 @@ public final class Bench {
         // A strategy's code is compiled once it serves: both loads first run until their rates stop rising.
         warmUntilSteady(List.of(new WarmUp("first", rotor, first), new WarmUp("second", rotor, second)),
                 options.round(1.5, 0.75), options.round(30, 8));
-        int rounds = options.rounds(6, 2);
-        Duration round = options.round(3, 1.5);
+        // Short rounds, many pairs: this machine's speed drifts over seconds, so the two rounds of a pair
+        // sit closer together in time, and the median of 18 pairs is moved less by a few disturbed ones.
+        int rounds = options.rounds(18, 4);
+        Duration round = options.round(1, 0.75);
         long a = 0;
         long b = 0;
         List<Double> ratios = new ArrayList<>();
