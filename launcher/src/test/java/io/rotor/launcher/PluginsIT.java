@@ -5,10 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.rotor.api.Account;
 import io.rotor.api.NewAccount;
+import io.rotor.api.UpstreamAdapter;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -22,6 +24,8 @@ import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.osgi.framework.Bundle;
+import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceReference;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -121,7 +125,7 @@ class PluginsIT {
 
         Files.copy(SHIPPED.resolve(K2_JAR), plugins.resolve(K2_JAR));
 
-        assertTrue(eventually(() -> active(K2_BUNDLE)), "k2think bundle not active within 2 s");
+        assertTrue(eventually(() -> serving(K2_BUNDLE)), "k2think bundle not serving within 2 s");
         assertEquals(200, rotor.chat(rotor.addUser("robin"), MODEL, false).statusCode());
     }
 
@@ -138,8 +142,7 @@ class PluginsIT {
 
         assertTrue(eventually(() -> {
             Bundle bundle = rotor.runtime().bundle(K2_BUNDLE);
-            return bundle != null && "2".equals(bundle.getHeaders().get("Rotor-Build"))
-                    && bundle.getState() == Bundle.ACTIVE;
+            return bundle != null && "2".equals(bundle.getHeaders().get("Rotor-Build")) && serving(K2_BUNDLE);
         }), "k2think bundle not updated within 2 s");
         assertEquals(id, rotor.runtime().bundle(K2_BUNDLE).getBundleId(), "updated in place, not reinstalled");
         assertEquals(200, rotor.chat(rotor.addUser("robin"), MODEL, false).statusCode());
@@ -188,6 +191,20 @@ class PluginsIT {
     private boolean active(String symbolicName) {
         Bundle bundle = rotor.runtime().bundle(symbolicName);
         return bundle != null && bundle.getState() == Bundle.ACTIVE;
+    }
+
+    /**
+     * Whether the bundle is active and has registered its upstream adapter. A bundle is {@code ACTIVE}
+     * before SCR has read its components (SCR does that while the framework tells listeners the bundle
+     * started), so a request right then can still find no adapter.
+     */
+    private boolean serving(String symbolicName) {
+        if (!active(symbolicName)) {
+            return false;
+        }
+        ServiceReference<?>[] services = rotor.runtime().bundle(symbolicName).getRegisteredServices();
+        return services != null && Arrays.stream(services).anyMatch(service -> Arrays.asList(
+                (String[]) service.getProperty(Constants.OBJECTCLASS)).contains(UpstreamAdapter.class.getName()));
     }
 
     private static boolean eventually(java.util.function.BooleanSupplier condition) throws InterruptedException {
