@@ -917,8 +917,6 @@ public final class Bench {
                         new Load.Stream(rotor, rotorStream, rotorFirst, Load.histogram()),
                         new Load.Stream(address, peerStream, peerFirst, Load.histogram())), STREAM_RATE,
                         round.multipliedBy(rounds), SLOW_INTERLEAVE);
-            }
-            if (streamStatus == 200) {
                 result.put("sseFirstEventAddedPortkey", added(directFirst, peerFirst));
                 result.put("sseFirstEventAddedRotor", added(directFirst, rotorFirst));
             }
