@@ -22,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
@@ -86,6 +87,8 @@ public final class Bench {
     private Processes.Running eventLoopRelayProcess;
     /** The same relay on event loops, which costs less under saturation (see {@link EventLoopRelay}). */
     private InetSocketAddress eventLoopRelay;
+    /** nginx in front of the fake when this machine has it: a mature HTTP proxy beside Rotor ({@link Nginx}). */
+    private Nginx nginx;
 
     /** What the command line asked for. */
     record Options(boolean quick, boolean profile, boolean peers, Path root, Path out, List<String> phases,
@@ -217,6 +220,7 @@ public final class Bench {
         eventLoopRelayProcess = Processes.startRelay(EventLoopRelay.class, fakePort,
                 work.resolve("event-loop-relay.log"), port);
         eventLoopRelay = new InetSocketAddress(InetAddress.getLoopbackAddress(), port[0]);
+        startNginx();
         rotor = new InetSocketAddress(InetAddress.getLoopbackAddress(), Processes.freePort());
         writeConfig(work, rotor.getPort(), fakePort, masterKey, encryptionKey);
 
@@ -281,6 +285,24 @@ public final class Bench {
                 "upstream.fake.models = *",
                 "");
         return Files.writeString(work.resolve("rotor.properties"), config);
+    }
+
+    /** Starts nginx as a reference proxy if the machine has it; the run goes on without it if not. */
+    private void startNginx() throws IOException, InterruptedException {
+        Map<String, Object> reference = new LinkedHashMap<>();
+        Optional<Path> binary = Nginx.find();
+        if (binary.isEmpty()) {
+            say("nginx not found (on Debian: apt-get install nginx-light): no nginx rows in this run");
+            reference.put("found", false);
+        } else {
+            nginx = Nginx.start(binary.get(), work.resolve("nginx"), fakePort);
+            say("nginx %s in front of the fake on port %d, as a reference HTTP proxy", nginx.version(),
+                    nginx.address().getPort());
+            reference.put("found", true);
+            reference.put("version", nginx.version());
+            reference.put("config", Nginx.config(work.resolve("nginx"), nginx.address().getPort(), fakePort));
+        }
+        results.put("nginx", reference);
     }
 
     static String newMasterKey() {
@@ -487,14 +509,19 @@ public final class Bench {
 
     private void latency(byte[] direct, byte[] through) throws Exception {
         Duration each = options.round(18, 3);
-        say("Latency at one request in flight, %d req/s fixed rate, %.0f s each for the fake, the relay and Rotor in"
-                + " turns of %d ms…", LATENCY_RATE, each.toMillis() / 1000.0, INTERLEAVE.toMillis());
+        say("Latency at one request in flight, %d req/s fixed rate, %.0f s each for the fake, the relay%s and Rotor in"
+                + " turns of %d ms…", LATENCY_RATE, each.toMillis() / 1000.0, nginx == null ? "" : ", nginx",
+                INTERLEAVE.toMillis());
         Histogram directLatency = Load.histogram();
         Histogram relayLatency = Load.histogram();
+        Histogram nginxLatency = Load.histogram();
         Histogram rotorLatency = Load.histogram();
-        long errors = Load.fixedRate(List.of(new Load.Call(fake, direct, directLatency),
-                new Load.Call(relay, direct, relayLatency), new Load.Call(rotor, through, rotorLatency)),
-                LATENCY_RATE, each, INTERLEAVE);
+        List<Load.Target> targets = new ArrayList<>(List.of(new Load.Call(fake, direct, directLatency),
+                new Load.Call(relay, direct, relayLatency), new Load.Call(rotor, through, rotorLatency)));
+        if (nginx != null) {
+            targets.add(new Load.Call(nginx.address(), direct, nginxLatency));
+        }
+        long errors = Load.fixedRate(targets, LATENCY_RATE, each, INTERLEAVE);
         Map<String, Object> latency = new LinkedHashMap<>();
         latency.put("ratePerSecond", LATENCY_RATE);
         latency.put("samplesEach", rotorLatency.getTotalCount());
@@ -514,6 +541,14 @@ public final class Bench {
         table.add(new Row("  the same, bare TCP relay (floor for any proxy)",
                 String.format(Locale.ROOT, "%.3f / %.3f / %.3f ms", relayAdded.get("p50Ms"), relayAdded.get("p99Ms"),
                         relayAdded.get("p999Ms")), "", null));
+        if (nginx != null) {
+            Map<String, Double> nginxAdded = added(directLatency, nginxLatency);
+            latency.put("nginx", percentiles(nginxLatency));
+            latency.put("nginxAdded", nginxAdded);
+            table.add(new Row("  the same, nginx " + nginx.version() + " as a reverse proxy",
+                    String.format(Locale.ROOT, "%.3f / %.3f / %.3f ms", nginxAdded.get("p50Ms"),
+                            nginxAdded.get("p99Ms"), nginxAdded.get("p999Ms")), "", null));
+        }
     }
 
     private void throughput(byte[] direct, byte[] through) throws Exception {
@@ -525,12 +560,14 @@ public final class Bench {
         long directCount = 0;
         long relayCount = 0;
         long eventLoopRelayCount = 0;
+        long nginxCount = 0;
         long rotorCount = 0;
         long errors = 0;
         Histogram rotorLatency = Load.histogram();
         Map<String, Double> directCpu = new LinkedHashMap<>();
         Map<String, Double> relayCpu = new LinkedHashMap<>();
         Map<String, Double> eventLoopRelayCpu = new LinkedHashMap<>();
+        Map<String, Double> nginxCpu = new LinkedHashMap<>();
         Map<String, Double> rotorCpu = new LinkedHashMap<>();
         for (int i = 0; i < rounds; i++) {
             cpu.lap();
@@ -540,6 +577,12 @@ public final class Bench {
             relayCpu = cpu.lap();
             Load.Throughput looped = Load.closedLoop(eventLoopRelay, new byte[][] {direct}, CONNECTIONS, round);
             eventLoopRelayCpu = cpu.lap();
+            if (nginx != null) {
+                Load.Throughput proxied = Load.closedLoop(nginx.address(), new byte[][] {direct}, CONNECTIONS, round);
+                nginxCpu = cpu.lap();
+                nginxCount += proxied.requests();
+                errors += proxied.errors();
+            }
             Load.Throughput r = Load.closedLoop(rotor, new byte[][] {through}, CONNECTIONS, round);
             rotorCpu = cpu.lap();
             directCount += d.requests();
@@ -563,6 +606,11 @@ public final class Bench {
         throughput.put("relayRatio", relayRps / directRps);
         throughput.put("eventLoopRelayRps", eventLoopRelayRps);
         throughput.put("eventLoopRelayRatio", eventLoopRelayRps / directRps);
+        if (nginx != null) {
+            throughput.put("nginxRps", nginxCount / seconds);
+            throughput.put("nginxRatio", nginxCount / seconds / directRps);
+            throughput.put("cpuShareNginxRound", nginxCpu);
+        }
         throughput.put("errors", errors);
         throughput.put("rotorServiceTime", percentiles(rotorLatency));
         throughput.put("cpuShareDirectRound", directCpu);
@@ -580,9 +628,17 @@ public final class Bench {
         table.add(new Row("  the same, bare TCP relay on event loops",
                 String.format(Locale.ROOT, "%.2f (%,.0f req/s)", eventLoopRelayRps / directRps, eventLoopRelayRps), "",
                 null));
+        if (nginx != null) {
+            table.add(new Row("  the same, nginx " + nginx.version() + " as a reverse proxy",
+                    String.format(Locale.ROOT, "%.2f (%,.0f req/s)", nginxCount / seconds / directRps,
+                            nginxCount / seconds), "", null));
+        }
         say("  direct %,.0f req/s, bare relay %,.0f req/s, on event loops %,.0f req/s, Rotor %,.0f req/s; last rounds'"
                 + " CPU: direct %s, relay %s, on event loops %s, Rotor %s", directRps, relayRps, eventLoopRelayRps,
                 rotorRps, directCpu, relayCpu, eventLoopRelayCpu, rotorCpu);
+        if (nginx != null) {
+            say("  nginx %,.0f req/s; last round's CPU %s", nginxCount / seconds, nginxCpu);
+        }
     }
 
     private void sse(String userKey) throws Exception {
@@ -1004,6 +1060,9 @@ public final class Bench {
         if (eventLoopRelayProcess != null) {
             eventLoopRelayProcess.close();
         }
+        if (nginx != null) {
+            nginx.close();
+        }
         try (Stream<Path> paths = Files.walk(work)) {
             paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
         } catch (IOException e) {
@@ -1066,6 +1125,7 @@ public final class Bench {
             share.put("rotor", Math.round((ticks[2] - last[2]) / wallTicks * 1000) / 1000.0);
             share.put("relay", Math.round((ticks[3] - last[3]) / wallTicks * 1000) / 1000.0);
             share.put("eventLoopRelay", Math.round((ticks[4] - last[4]) / wallTicks * 1000) / 1000.0);
+            share.put("nginx", Math.round((ticks[5] - last[5]) / wallTicks * 1000) / 1000.0);
             wall = now;
             last = ticks;
             return share;
@@ -1075,7 +1135,8 @@ public final class Bench {
             return new long[] {cpuTicks(ProcessHandle.current().pid()), cpuTicks(fakeProcess.pid()),
                     rotorProcess == null ? 0 : cpuTicks(rotorProcess.pid()),
                     relayProcess == null ? 0 : cpuTicks(relayProcess.pid()),
-                    eventLoopRelayProcess == null ? 0 : cpuTicks(eventLoopRelayProcess.pid())};
+                    eventLoopRelayProcess == null ? 0 : cpuTicks(eventLoopRelayProcess.pid()),
+                    nginx == null ? 0 : nginx.cpuTicks()};
         }
     }
 
