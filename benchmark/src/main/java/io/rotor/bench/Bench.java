@@ -647,9 +647,10 @@ public final class Bench {
                 + "\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}";
         byte[] direct = HttpConnection.request("POST", fake, "/v1/chat/completions", null, body);
         byte[] through = HttpConnection.request("POST", rotor, "/v1/chat/completions", "Bearer " + userKey, body);
-        say("Server-sent events: %d events %d ms apart, %d streams/s, one at a time, %.0f s each for the fake and"
+        say("Server-sent events: %d events %d ms apart, %d streams/s, one at a time, %.0f s each for the fake%s and"
                 + " Rotor in turns of %d ms (with plain requests at the same rate in the same turns)…",
-                STREAM_EVENTS, STREAM_GAP_MS, STREAM_RATE, each.toMillis() / 1000.0, SLOW_INTERLEAVE.toMillis());
+                STREAM_EVENTS, STREAM_GAP_MS, STREAM_RATE, each.toMillis() / 1000.0, nginx == null ? "" : ", nginx",
+                SLOW_INTERLEAVE.toMillis());
         Histogram directFirst = Load.histogram();
         Histogram directGaps = Load.histogram();
         Histogram rotorFirst = Load.histogram();
@@ -660,16 +661,31 @@ public final class Bench {
         byte[] plainThrough = HttpConnection.request("POST", rotor, "/v1/chat/completions", "Bearer " + userKey, BODY);
         Histogram plainDirectLatency = Load.histogram();
         Histogram plainRotorLatency = Load.histogram();
+        // The stream path's own code (a chunked answer, a flush after each read) runs only for streams, and the
+        // JIT compiles it fully only after thousands of them: warmed like the plain path, until steady.
+        List<WarmUp> streamWarmUps = new ArrayList<>(List.of(new WarmUp("rotor", rotor, new byte[][] {through}),
+                new WarmUp("direct", fake, new byte[][] {direct})));
+        if (nginx != null) {
+            streamWarmUps.add(new WarmUp("nginx", nginx.address(), new byte[][] {direct}));
+        }
+        warmUntilSteady(streamWarmUps, options.round(2, 1), options.round(60, 15));
         Load.fixedRate(new Load.Stream(rotor, through, Load.histogram(), Load.histogram()), STREAM_RATE,
                 options.round(1, 0.5));
-        long errors = Load.fixedRate(List.of(new Load.Stream(fake, direct, directFirst, directGaps),
+        List<Load.Target> targets = new ArrayList<>(List.of(new Load.Stream(fake, direct, directFirst, directGaps),
                 new Load.Stream(rotor, through, rotorFirst, rotorGaps),
                 new Load.Call(fake, plainDirect, plainDirectLatency),
-                new Load.Call(rotor, plainThrough, plainRotorLatency)), STREAM_RATE, each, SLOW_INTERLEAVE);
+                new Load.Call(rotor, plainThrough, plainRotorLatency)));
+        Histogram nginxFirst = Load.histogram();
+        Histogram nginxGaps = Load.histogram();
+        if (nginx != null) {
+            targets.add(new Load.Stream(nginx.address(), direct, nginxFirst, nginxGaps));
+        }
+        long errors = Load.fixedRate(targets, STREAM_RATE, each, SLOW_INTERLEAVE);
         Map<String, Object> sse = new LinkedHashMap<>();
         sse.put("eventsPerStream", STREAM_EVENTS);
         sse.put("gapMs", STREAM_GAP_MS);
         sse.put("streamsEach", rotorFirst.getTotalCount());
+        sse.put("warmUpSeconds", streamWarmUps.getFirst().seconds(options.round(2, 1)));
         sse.put("errorsWithPlainRequests", errors);
         sse.put("directFirstEvent", percentiles(directFirst));
         sse.put("rotorFirstEvent", percentiles(rotorFirst));
@@ -685,6 +701,15 @@ public final class Bench {
         table.add(new Row("SSE added time to first event: p50 / p99",
                 String.format(Locale.ROOT, "%.3f / %.3f ms", firstAdded.get("p50Ms"), firstAdded.get("p99Ms")),
                 "p99 ≤ 1 ms", firstAdded.get("p99Ms") <= 1.0));
+        if (nginx != null) {
+            Map<String, Double> nginxFirstAdded = added(directFirst, nginxFirst);
+            sse.put("nginxFirstEvent", percentiles(nginxFirst));
+            sse.put("nginxAddedFirstEvent", nginxFirstAdded);
+            sse.put("nginxAddedGap", added(directGaps, nginxGaps));
+            table.add(new Row("  the same, nginx " + nginx.version() + " as a reverse proxy",
+                    String.format(Locale.ROOT, "%.3f / %.3f ms", nginxFirstAdded.get("p50Ms"),
+                            nginxFirstAdded.get("p99Ms")), "", null));
+        }
         table.add(new Row("SSE added gap between events: p50 / p99",
                 String.format(Locale.ROOT, "%.3f / %.3f ms", gapAdded.get("p50Ms"), gapAdded.get("p99Ms")), "", null));
         table.add(new Row(String.format(Locale.ROOT, "  plain requests added at the same %d/s: p50 / p99", STREAM_RATE),
