@@ -150,4 +150,67 @@ result.streamCut = await check(async () => {
   return { contents, thrown: null };
 });
 
+// The gemini-code-assist plugin's answers, which Rotor writes itself (translated from Code Assist's),
+// unlike the openai adapter's, which are the upstream's bytes.
+const gemini = client(config.geminiKey);
+const GEMINI_REQUEST = { model: config.geminiModel, messages: MESSAGES };
+
+result.geminiStreamHelper = await check(async () => {
+  const runner = gemini.chat.completions.stream(GEMINI_REQUEST);
+  const contents = [];
+  const finishReasons = [];
+  const roles = [];
+  for await (const chunk of runner) {
+    contents.push(chunk.choices?.[0]?.delta?.content ?? null);
+    roles.push(chunk.choices?.[0]?.delta?.role ?? null);
+    finishReasons.push(chunk.choices?.[0]?.finish_reason ?? null);
+  }
+  const final = await runner.finalChatCompletion();
+  const choice = final.choices?.[0];
+  return {
+    contents,
+    roles,
+    finishReasons,
+    content: choice?.message?.content ?? null,
+    role: choice?.message?.role ?? null,
+    finishReason: choice?.finish_reason ?? null,
+    index: choice?.index ?? null,
+    choiceCount: final.choices?.length ?? null,
+    object: final.object ?? null,
+    model: final.model ?? null,
+  };
+});
+
+result.geminiStream = await check(async () => {
+  const stream = await gemini.chat.completions
+    .create({ ...GEMINI_REQUEST, stream: true, stream_options: { include_usage: true } });
+  const contents = [];
+  const finishReasons = [];
+  const roles = [];
+  const objects = [];
+  let usage = null;
+  for await (const chunk of stream) {
+    objects.push(chunk.object ?? null);
+    usage = chunk.usage ?? usage;
+    const choice = chunk.choices?.[0];
+    if (choice) {
+      contents.push(choice.delta?.content ?? null);
+      roles.push(choice.delta?.role ?? null);
+      finishReasons.push(choice.finish_reason ?? null);
+    }
+  }
+  return { contents, roles, finishReasons, objects, usage };
+});
+
+result.geminiChat = await check(async () => {
+  const completion = await gemini.chat.completions.create(GEMINI_REQUEST);
+  return {
+    content: completion.choices?.[0]?.message?.content ?? null,
+    role: completion.choices?.[0]?.message?.role ?? null,
+    finishReason: completion.choices?.[0]?.finish_reason ?? null,
+    object: completion.object ?? null,
+    usage: completion.usage ?? null,
+  };
+});
+
 process.stdout.write(`@@result ${JSON.stringify(result)}\n`);

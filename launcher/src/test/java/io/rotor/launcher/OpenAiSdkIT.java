@@ -20,6 +20,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
@@ -63,6 +64,11 @@ class OpenAiSdkIT {
     private static final String CUT_MODEL = "faulty-model";
     private static final String WRONG_KEY = "rk-wrong-key-0123456789";
     private static final String REQUEST_ID = "sdk-check.request-1";
+    private static final String GEMINI_MODEL = "gemini-2.5-flash";
+    private static final String GEMINI_POOL = "gemini";
+    private static final String GEMINI_PROJECT = "proj-sdk";
+    /** The text parts FakeGoogle streams for a plain greeting (its thought part is reasoning, not content). */
+    private static final String GEMINI_CONTENT = "Hello from " + GEMINI_PROJECT;
     private static final String UUID = "[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}";
 
     // Static: @BeforeAll sets everything up, and an instance @TempDir is not injected by then.
@@ -70,6 +76,7 @@ class OpenAiSdkIT {
     static Path dir;
     private FakeOpenAi upstream;
     private FaultyOpenAi faulty;
+    private FakeGoogle google;
     private RotorHarness rotor;
     private final Map<String, String> accountByKey = new HashMap<>();
     private JsonNode result;
@@ -81,15 +88,20 @@ class OpenAiSdkIT {
         Path sdk = installSdk();
         upstream = new FakeOpenAi();
         faulty = new FaultyOpenAi();
-        rotor = new RotorHarness(dir, Map.of(
-                "upstream.fake.type", "openai",
-                "upstream.fake.baseUrl", upstream.baseUrl(),
-                "upstream.fake.models", MODEL + "," + EMBEDDING_MODEL,
-                "upstream.faulty.type", "openai",
-                "upstream.faulty.baseUrl", faulty.baseUrl(),
-                "upstream.faulty.models", CUT_MODEL,
-                "rateLimit.perAccount", "0",
-                "rateLimit.cooldownMs", "1000")).start();
+        google = new FakeGoogle();
+        Map<String, String> settings = new LinkedHashMap<>();
+        settings.put("upstream.fake.type", "openai");
+        settings.put("upstream.fake.baseUrl", upstream.baseUrl());
+        settings.put("upstream.fake.models", MODEL + "," + EMBEDDING_MODEL);
+        settings.put("upstream.faulty.type", "openai");
+        settings.put("upstream.faulty.baseUrl", faulty.baseUrl());
+        settings.put("upstream.faulty.models", CUT_MODEL);
+        // The gemini-code-assist plugin (from the distribution's plugins folder) against a fake Google.
+        settings.put("upstream.gemini-code-assist.baseUrl", google.baseUrl());
+        settings.put("upstream.gemini-code-assist.tokenUrl", google.tokenUrl());
+        settings.put("rateLimit.perAccount", "0");
+        settings.put("rateLimit.cooldownMs", "1000");
+        rotor = new RotorHarness(dir, settings).start();
 
         for (String key : List.of("sk-a", "sk-b")) {
             upstream.key(key, FakeOpenAi.KeyRule.unlimited());
@@ -103,6 +115,10 @@ class OpenAiSdkIT {
         // Pool "cut": the upstream streams two chunks, then drops the connection.
         faulty.fault("sk-cut", FaultyOpenAi.Fault.CUT_STREAM);
         accountByKey.put("sk-cut", addAccount("faulty", "cut", "sk-cut"));
+        // Pool "gemini": one Code Assist credential, kept out of the default pool so its models stay the fake's.
+        google.credential("r-sdk", new FakeGoogle.Credential(GEMINI_PROJECT, 100));
+        rotor.admin().addAccount(new NewAccount("gemini-code-assist", GEMINI_POOL, "gemini-sdk", null,
+                Map.of(Account.SECRET_CREDENTIAL, FakeGoogle.oauthCreds("r-sdk")), null, null, null, null, false));
 
         ObjectNode config = RotorHarness.JSON.createObjectNode()
                 .put("baseURL", rotor.baseUrl() + "/v1")
@@ -114,6 +130,8 @@ class OpenAiSdkIT {
                 .put("userKey", rotor.addUser("dev"))
                 .put("limitedKey", rotor.admin().addUser("limited", "limited").apiKey())
                 .put("cutKey", rotor.admin().addUser("cutter", "cut").apiKey())
+                .put("geminiModel", GEMINI_MODEL)
+                .put("geminiKey", rotor.admin().addUser("gem", GEMINI_POOL).apiKey())
                 .put("wrongKey", WRONG_KEY);
         result = runScript(sdk, config, upstream.holdStreams());
     }
@@ -128,6 +146,9 @@ class OpenAiSdkIT {
         }
         if (faulty != null) {
             faulty.close();
+        }
+        if (google != null) {
+            google.close();
         }
     }
 
@@ -268,6 +289,63 @@ class OpenAiSdkIT {
         assertEquals("upstream_error", error.path("code").asText(), cut.toString());
         assertEquals("upstream_error", error.path("type").asText(), cut.toString());
         assertEquals(1, faulty.received("sk-cut"), "a stream that has begun is never replayed");
+    }
+
+    @Test
+    void theStreamHelpersFinalCompletionOfAGeminiStreamIsWhatGoogleStreamed() {
+        JsonNode helper = succeeded("geminiStreamHelper");
+        assertEquals(GEMINI_CONTENT, joined(helper.path("contents")), "the chunks' text, in order: " + helper);
+        assertEquals(GEMINI_CONTENT, helper.path("content").asText(), "finalChatCompletion(): " + helper);
+        assertEquals("assistant", helper.path("role").asText(), helper.toString());
+        // The plugin maps Gemini's STOP to OpenAI's "stop" (ChatResponses.finishReason).
+        assertEquals("stop", helper.path("finishReason").asText(), helper.toString());
+        assertEquals(0, helper.path("index").asInt(-1), helper.toString());
+        assertEquals(1, helper.path("choiceCount").asInt(), helper.toString());
+        assertEquals("chat.completion", helper.path("object").asText(), helper.toString());
+        assertEquals(GEMINI_MODEL, helper.path("model").asText(), helper.toString());
+        assertEquals("assistant", helper.at("/roles/0").asText(), "the first chunk carries the role: " + helper);
+        assertOneFinishReasonOnTheLastChunk(helper);
+    }
+
+    @Test
+    void aCreatedGeminiStreamYieldsGooglesTextThenStopThenUsage() {
+        JsonNode stream = succeeded("geminiStream");
+        assertEquals(GEMINI_CONTENT, joined(stream.path("contents")), stream.toString());
+        assertEquals("assistant", stream.at("/roles/0").asText(), stream.toString());
+        assertOneFinishReasonOnTheLastChunk(stream);
+        stream.path("objects").forEach(object -> assertEquals("chat.completion.chunk", object.asText()));
+        assertUsage(stream.path("usage"));
+    }
+
+    @Test
+    void aNonStreamedGeminiChatCompletionCarriesTheContentAndUsage() {
+        JsonNode chat = succeeded("geminiChat");
+        assertEquals(GEMINI_CONTENT, chat.path("content").asText(), chat.toString());
+        assertEquals("assistant", chat.path("role").asText(), chat.toString());
+        assertEquals("stop", chat.path("finishReason").asText(), chat.toString());
+        assertEquals("chat.completion", chat.path("object").asText(), chat.toString());
+        assertUsage(chat.path("usage"));
+    }
+
+    /** FakeGoogle's usageMetadata (8 prompt, 4 candidates, 3 thoughts, 15 in all) as OpenAI's usage. */
+    private static void assertUsage(JsonNode usage) {
+        assertEquals(8, usage.path("prompt_tokens").asInt(-1), usage.toString());
+        assertEquals(7, usage.path("completion_tokens").asInt(-1), "candidates and thoughts: " + usage);
+        assertEquals(15, usage.path("total_tokens").asInt(-1), usage.toString());
+        assertEquals(3, usage.at("/completion_tokens_details/reasoning_tokens").asInt(-1), usage.toString());
+    }
+
+    private static void assertOneFinishReasonOnTheLastChunk(JsonNode check) {
+        List<String> reasons = texts(check.path("finishReasons"));
+        assertFalse(reasons.isEmpty(), check.toString());
+        assertEquals("stop", reasons.get(reasons.size() - 1), check.toString());
+        assertEquals(1, reasons.stream().filter(reason -> reason != null).count(), "one finish_reason: " + check);
+    }
+
+    private static String joined(JsonNode contents) {
+        StringBuilder text = new StringBuilder();
+        contents.forEach(node -> text.append(node.isNull() ? "" : node.asText()));
+        return text.toString();
     }
 
     private String addAccount(String upstreamName, String pool, String key) {
