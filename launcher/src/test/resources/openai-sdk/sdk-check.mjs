@@ -109,11 +109,17 @@ result.models = await check(async () => {
 });
 
 result.embeddings = await check(async () => {
-  // encoding_format given: the fake upstream always answers floats, and the SDK decodes base64 when it chose it.
+  // encoding_format given: the SDK passes the upstream's floats on as they are.
   const { data, response } = await user.embeddings
     .create({ model: config.embeddingModel, input: 'x', encoding_format: 'float' })
     .withResponse();
   return { body: data, headers: headers(response.headers) };
+});
+
+result.embeddingsDefault = await check(async () => {
+  // No encoding_format: the SDK asks for base64 and decodes the float32 values itself.
+  const embeddings = await user.embeddings.create({ model: config.embeddingModel, input: 'x' });
+  return { embedding: embeddings.data?.[0]?.embedding ?? null };
 });
 
 result.wrongKey = await check(async () => {

@@ -5,7 +5,10 @@ import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -29,12 +32,23 @@ final class FakeOpenAi implements AutoCloseable {
         }
     }
 
+    /** The embedding [0.1, 0.2] as OpenAI sends it when asked for base64: float32 values, little-endian. */
+    static final String BASE64_EMBEDDING = base64Floats(0.1f, 0.2f);
+
     private final HttpServer server;
     private final Map<String, KeyRule> keys = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> served = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> received = new ConcurrentHashMap<>();
     private volatile CountDownLatch streamGate = new CountDownLatch(0);
     private final Semaphore cancelledStreams = new Semaphore(0);
+
+    private static String base64Floats(float... values) {
+        ByteBuffer bytes = ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        for (float value : values) {
+            bytes.putFloat(value);
+        }
+        return Base64.getEncoder().encodeToString(bytes.array());
+    }
 
     FakeOpenAi() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
@@ -100,8 +114,12 @@ final class FakeOpenAi implements AutoCloseable {
             } else if (body.contains("\"stream\":true") || body.contains("\"stream\": true")) {
                 stream(exchange, key);
             } else if (path.equals("/v1/embeddings")) {
+                // OpenAI's SDKs ask for base64 (float32, little-endian) unless the caller picks a format.
+                String embedding = body.contains("\"encoding_format\":\"base64\"") ? "\"" + BASE64_EMBEDDING + "\""
+                        : "[0.1,0.2]";
                 send(exchange, 200, "{\"object\":\"list\",\"data\":[{\"object\":\"embedding\",\"index\":0,"
-                        + "\"embedding\":[0.1,0.2]}],\"model\":\"fake-embed\",\"served_by\":\"" + key + "\"}", Map.of());
+                        + "\"embedding\":" + embedding + "}],\"model\":\"fake-embed\",\"served_by\":\"" + key + "\"}",
+                        Map.of());
             } else {
                 send(exchange, 200, "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"created\":0,\"model\":\"fake-model\","
                         + "\"served_by\":\"" + key + "\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","

@@ -210,6 +210,15 @@ class OpenAiSdkIT {
     }
 
     @Test
+    void embeddingsInTheSdksDefaultBase64FormatReachItAndItDecodesThem() {
+        JsonNode embedding = succeeded("embeddingsDefault").path("embedding");
+        assertEquals(2, embedding.size(), embedding.toString());
+        // float32 on the wire: 0.1f and 0.2f, not the doubles 0.1 and 0.2.
+        assertEquals(0.1f, embedding.get(0).floatValue(), embedding.toString());
+        assertEquals(0.2f, embedding.get(1).floatValue(), embedding.toString());
+    }
+
+    @Test
     void aWrongApiKeyRaisesAuthenticationErrorWithTheContractsError() {
         JsonNode error = thrown("wrongKey");
         assertTrue(error.at("/instanceOf/AuthenticationError").asBoolean(), error.toString());
