@@ -287,6 +287,11 @@ public final class Bench {
         return Files.writeString(work.resolve("rotor.properties"), config);
     }
 
+    /** The table's label for nginx's row under a figure. */
+    private String nginxRow() {
+        return "  the same, nginx " + nginx.version() + " as a reverse proxy";
+    }
+
     /** Starts nginx as a reference proxy if the machine has it; the run goes on without it if not. */
     private void startNginx() throws IOException, InterruptedException {
         Map<String, Object> reference = new LinkedHashMap<>();
@@ -300,7 +305,7 @@ public final class Bench {
                     nginx.address().getPort());
             reference.put("found", true);
             reference.put("version", nginx.version());
-            reference.put("config", Nginx.config(work.resolve("nginx"), nginx.address().getPort(), fakePort));
+            reference.put("config", nginx.config());
         }
         results.put("nginx", reference);
     }
@@ -545,7 +550,7 @@ public final class Bench {
             Map<String, Double> nginxAdded = added(directLatency, nginxLatency);
             latency.put("nginx", percentiles(nginxLatency));
             latency.put("nginxAdded", nginxAdded);
-            table.add(new Row("  the same, nginx " + nginx.version() + " as a reverse proxy",
+            table.add(new Row(nginxRow(),
                     String.format(Locale.ROOT, "%.3f / %.3f / %.3f ms", nginxAdded.get("p50Ms"),
                             nginxAdded.get("p99Ms"), nginxAdded.get("p999Ms")), "", null));
         }
@@ -606,9 +611,10 @@ public final class Bench {
         throughput.put("relayRatio", relayRps / directRps);
         throughput.put("eventLoopRelayRps", eventLoopRelayRps);
         throughput.put("eventLoopRelayRatio", eventLoopRelayRps / directRps);
+        double nginxRps = nginxCount / seconds;
         if (nginx != null) {
-            throughput.put("nginxRps", nginxCount / seconds);
-            throughput.put("nginxRatio", nginxCount / seconds / directRps);
+            throughput.put("nginxRps", nginxRps);
+            throughput.put("nginxRatio", nginxRps / directRps);
             throughput.put("cpuShareNginxRound", nginxCpu);
         }
         throughput.put("errors", errors);
@@ -629,15 +635,14 @@ public final class Bench {
                 String.format(Locale.ROOT, "%.2f (%,.0f req/s)", eventLoopRelayRps / directRps, eventLoopRelayRps), "",
                 null));
         if (nginx != null) {
-            table.add(new Row("  the same, nginx " + nginx.version() + " as a reverse proxy",
-                    String.format(Locale.ROOT, "%.2f (%,.0f req/s)", nginxCount / seconds / directRps,
-                            nginxCount / seconds), "", null));
+            table.add(new Row(nginxRow(),
+                    String.format(Locale.ROOT, "%.2f (%,.0f req/s)", nginxRps / directRps, nginxRps), "", null));
         }
         say("  direct %,.0f req/s, bare relay %,.0f req/s, on event loops %,.0f req/s, Rotor %,.0f req/s; last rounds'"
                 + " CPU: direct %s, relay %s, on event loops %s, Rotor %s", directRps, relayRps, eventLoopRelayRps,
                 rotorRps, directCpu, relayCpu, eventLoopRelayCpu, rotorCpu);
         if (nginx != null) {
-            say("  nginx %,.0f req/s; last round's CPU %s", nginxCount / seconds, nginxCpu);
+            say("  nginx %,.0f req/s; last round's CPU %s", nginxRps, nginxCpu);
         }
     }
 
@@ -706,7 +711,7 @@ public final class Bench {
             sse.put("nginxFirstEvent", percentiles(nginxFirst));
             sse.put("nginxAddedFirstEvent", nginxFirstAdded);
             sse.put("nginxAddedGap", added(directGaps, nginxGaps));
-            table.add(new Row("  the same, nginx " + nginx.version() + " as a reverse proxy",
+            table.add(new Row(nginxRow(),
                     String.format(Locale.ROOT, "%.3f / %.3f ms", nginxFirstAdded.get("p50Ms"),
                             nginxFirstAdded.get("p99Ms")), "", null));
         }

@@ -30,11 +30,13 @@ final class Nginx implements AutoCloseable {
     private final Process master;
     private final InetSocketAddress address;
     private final String version;
+    private final String config;
 
-    private Nginx(Process master, InetSocketAddress address, String version) {
+    private Nginx(Process master, InetSocketAddress address, String version, String config) {
         this.master = master;
         this.address = address;
         this.version = version;
+        this.config = config;
     }
 
     /** The nginx binary on the PATH or in a usual system folder, if there is one. */
@@ -53,7 +55,8 @@ final class Nginx implements AutoCloseable {
     static Nginx start(Path binary, Path folder, int fakePort) throws IOException, InterruptedException {
         Files.createDirectories(folder.resolve("logs"));
         int port = Processes.freePort();
-        Path config = Files.writeString(folder.resolve("nginx.conf"), config(folder, port, fakePort));
+        String text = config(folder, port, fakePort);
+        Path config = Files.writeString(folder.resolve("nginx.conf"), text);
         String version = version(Processes.run(binary.toString(), "-v"));
         Process master = new ProcessBuilder(binary.toString(), "-p", folder.toString(), "-c", config.toString(),
                 "-e", folder.resolve("logs/error.log").toString())
@@ -67,7 +70,7 @@ final class Nginx implements AutoCloseable {
             }
             Processes.sleepMillis(5);
         }
-        return new Nginx(master, address, version);
+        return new Nginx(master, address, version, text);
     }
 
     /**
@@ -117,6 +120,11 @@ final class Nginx implements AutoCloseable {
 
     String version() {
         return version;
+    }
+
+    /** The configuration it runs with. */
+    String config() {
+        return config;
     }
 
     /** The master and its workers. */
